@@ -1,0 +1,56 @@
+# Build, test and run aws-s3 in Go. `make` builds the shared library and the
+# executable into build/; `make test` runs every test; `make demo` shows
+# events flowing from an in-process S3.
+GO       ?= go
+BUILD    := build
+GOFLAGS  := -trimpath
+LDFLAGS  := -s -w
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+
+.PHONY: all lib exe test gotest ctest corpus demo bench vet fmt clean
+
+all: lib exe
+
+lib: $(BUILD)/libaws_s3.so
+exe: $(BUILD)/aws-s3
+
+GOSRC := $(shell find core goexport cmd -name '*.go' -o -name '*.c' -o -name '*.h') go.mod go.sum
+
+$(BUILD)/libaws_s3.so: $(GOSRC) include/aws_s3.h
+	@mkdir -p $(BUILD)
+	CGO_ENABLED=1 $(GO) build $(GOFLAGS) -buildmode=c-shared -ldflags '$(LDFLAGS) -X main.version=$(VERSION)' -o $@ ./goexport
+	@rm -f $(BUILD)/libaws_s3.h
+
+$(BUILD)/aws-s3: $(GOSRC)
+	@mkdir -p $(BUILD)
+	$(GO) build $(GOFLAGS) -ldflags '$(LDFLAGS) -X main.version=$(VERSION)' -o $@ ./cmd/aws-s3
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1)
+
+gotest: all
+	$(GO) test -race -count=1 ./...
+
+ctest: lib
+	cmake -S . -B $(BUILD)/cmake -DAWS_S3_LIBRARY=$(CURDIR)/$(BUILD)/libaws_s3.so >/dev/null
+	cmake --build $(BUILD)/cmake -j2
+	cd $(BUILD)/cmake && ctest --output-on-failure
+
+# Replays the reference corpus through build/aws-s3 (needs moto_server).
+corpus: exe
+	python3 ../shared/corpus/tools/compare.py --impl $(BUILD)/aws-s3 --loose-errors ../shared/corpus
+
+test: vet gotest ctest
+
+demo: exe
+	$(BUILD)/aws-s3 --demo
+
+bench: exe
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./tests/bench/
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf $(BUILD)
