@@ -1,0 +1,826 @@
+package pyjson
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// SyntaxError is a JSON syntax error as Python's json.JSONDecodeError
+// reports it: Char, Line and Col count code points the way Python does
+// (Line and Col from 1), Offset counts bytes.
+type SyntaxError struct {
+	Msg    string
+	Offset int64
+	Char   int64
+	Line   int64
+	Col    int64
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("%s: line %d column %d (char %d)", e.Msg, e.Line, e.Col, e.Char)
+}
+
+// Repr returns Python's repr of the exception, e.g.
+// JSONDecodeError('Expecting value: line 1 column 1 (char 0)').
+func (e *SyntaxError) Repr() string {
+	return "JSONDecodeError(" + ReprString(e.Error()) + ")"
+}
+
+// ErrInvalidUTF8 is returned when a string holds bytes that are not UTF-8.
+// Python never sees such input (decoding the text fails first), so callers
+// normally validate the text before decoding.
+var ErrInvalidUTF8 = errors.New("pyjson: invalid UTF-8 in input")
+
+// maxDepth bounds nesting; Python raises RecursionError near 1000 levels,
+// we only need to protect the Go stack.
+const maxDepth = 10000
+
+const maxInterned = 4096
+
+// Decoder reads JSON values from a stream with Python's json semantics.
+// It keeps a window of the input in a byte slice, so memory is bounded by
+// the largest single token plus the values the caller asks to keep.
+type Decoder struct {
+	r        io.Reader
+	buf      []byte
+	pos, end int
+	err      error // sticky: io.EOF once the input is exhausted
+
+	// Position of buf[0] in the input, for error messages.
+	base     int64 // bytes
+	baseChar int64 // code points
+	lines    int64 // newlines before buf[0]
+	lineChar int64 // code-point index of the first char of the current line
+
+	scratch []byte
+	keys    map[string]string
+	depth   int
+}
+
+// NewDecoder returns a Decoder reading from r.
+func NewDecoder(r io.Reader) *Decoder {
+	return &Decoder{r: r, buf: make([]byte, 0, 64<<10)}
+}
+
+// NewDecoderBytes returns a Decoder over b; b is not modified.
+func NewDecoderBytes(b []byte) *Decoder {
+	return &Decoder{buf: b, end: len(b), err: io.EOF}
+}
+
+// fill discards the input before d.pos and reads more. It reports whether
+// new bytes were added; callers holding indices must rebase them on d.pos
+// (which becomes 0 when anything was discarded).
+func (d *Decoder) fill() bool {
+	if d.err != nil {
+		return false
+	}
+	if d.pos > 0 {
+		d.account(d.buf[:d.pos])
+		n := copy(d.buf[:cap(d.buf)], d.buf[d.pos:d.end])
+		d.pos, d.end = 0, n
+	}
+	if d.end == cap(d.buf) {
+		nb := make([]byte, d.end, 2*cap(d.buf)+4096)
+		copy(nb, d.buf[:d.end])
+		d.buf = nb
+	}
+	d.buf = d.buf[:cap(d.buf)]
+	for tries := 0; tries < 100; tries++ {
+		n, err := d.r.Read(d.buf[d.end:])
+		d.end += n
+		if err != nil {
+			d.err = err
+		}
+		if n > 0 {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+	}
+	d.err = io.ErrNoProgress
+	return false
+}
+
+func (d *Decoder) account(b []byte) {
+	if n := bytes.Count(b, []byte{'\n'}); n > 0 {
+		i := bytes.LastIndexByte(b, '\n')
+		d.lines += int64(n)
+		d.lineChar = d.baseChar + int64(utf8.RuneCount(b[:i+1]))
+	}
+	d.baseChar += int64(utf8.RuneCount(b))
+	d.base += int64(len(b))
+}
+
+// syntax returns the error for msg at buffer index i, unless a read error
+// is pending: a broken stream explains a broken document better.
+func (d *Decoder) syntax(msg string, i int) error {
+	if d.err != nil && d.err != io.EOF {
+		return d.err
+	}
+	b := d.buf[:i]
+	e := &SyntaxError{Msg: msg, Offset: d.base + int64(i)}
+	e.Char = d.baseChar + int64(utf8.RuneCount(b))
+	line, lineChar := d.lines, d.lineChar
+	if n := bytes.Count(b, []byte{'\n'}); n > 0 {
+		j := bytes.LastIndexByte(b, '\n')
+		line += int64(n)
+		lineChar = d.baseChar + int64(utf8.RuneCount(b[:j+1]))
+	}
+	e.Line = line + 1
+	e.Col = e.Char - lineChar + 1
+	return e
+}
+
+// readErr is the error for running out of input at buffer index i while
+// expecting msg.
+func (d *Decoder) readErr(msg string, i int) error {
+	return d.syntax(msg, i)
+}
+
+// InputOffset returns the byte offset of the current position.
+func (d *Decoder) InputOffset() int64 { return d.base + int64(d.pos) }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// SkipSpace skips JSON whitespace and reports whether any input remains.
+// A read error other than io.EOF is returned.
+func (d *Decoder) SkipSpace() (bool, error) {
+	for {
+		for d.pos < d.end {
+			if !isSpace(d.buf[d.pos]) {
+				return true, nil
+			}
+			d.pos++
+		}
+		if !d.fill() {
+			if d.err != io.EOF {
+				return false, d.err
+			}
+			return false, nil
+		}
+	}
+}
+
+func (d *Decoder) skipWS() {
+	for {
+		for d.pos < d.end {
+			if !isSpace(d.buf[d.pos]) {
+				return
+			}
+			d.pos++
+		}
+		if !d.fill() {
+			return
+		}
+	}
+}
+
+// Peek returns the next byte without consuming it; ok is false at the end
+// of the input.
+func (d *Decoder) Peek() (c byte, ok bool, err error) {
+	if d.pos == d.end && !d.fill() {
+		if d.err != io.EOF {
+			return 0, false, d.err
+		}
+		return 0, false, nil
+	}
+	return d.buf[d.pos], true, nil
+}
+
+// Discard skips n bytes (at most what remains).
+func (d *Decoder) Discard(n int) {
+	for n > 0 {
+		if d.pos == d.end && !d.fill() {
+			return
+		}
+		k := min(n, d.end-d.pos)
+		d.pos += k
+		n -= k
+	}
+}
+
+// CheckBOM reports Python's error for a document that starts with a UTF-8
+// byte order mark (json.loads refuses it).
+func (d *Decoder) CheckBOM() error {
+	for d.end-d.pos < 3 && d.fill() {
+	}
+	if d.end-d.pos >= 3 && d.buf[d.pos] == 0xEF && d.buf[d.pos+1] == 0xBB && d.buf[d.pos+2] == 0xBF {
+		return d.syntax("Unexpected UTF-8 BOM (decode using utf-8-sig)", d.pos)
+	}
+	if d.err != nil && d.err != io.EOF {
+		return d.err
+	}
+	return nil
+}
+
+// RawDecode decodes one value starting exactly at the current position,
+// like json.JSONDecoder.raw_decode: leading whitespace is an error.
+func (d *Decoder) RawDecode() (Value, error) {
+	return d.value(true)
+}
+
+// Decode skips whitespace and decodes the next value.
+func (d *Decoder) Decode() (Value, error) {
+	d.skipWS()
+	return d.value(true)
+}
+
+// End skips trailing whitespace and reports "Extra data" if anything else
+// remains, as json.loads does after the value.
+func (d *Decoder) End() error {
+	more, err := d.SkipSpace()
+	if err != nil {
+		return err
+	}
+	if more {
+		return d.syntax("Extra data", d.pos)
+	}
+	return nil
+}
+
+// Load decodes a whole document with json.load semantics: no BOM,
+// whitespace around exactly one value.
+func Load(r io.Reader) (Value, error) {
+	return loadDoc(NewDecoder(r))
+}
+
+// Unmarshal decodes data with json.loads semantics.
+func Unmarshal(data []byte) (Value, error) {
+	return loadDoc(NewDecoderBytes(data))
+}
+
+func loadDoc(d *Decoder) (Value, error) {
+	if err := d.CheckBOM(); err != nil {
+		return nil, err
+	}
+	v, err := d.Decode()
+	if err != nil {
+		return nil, err
+	}
+	if err := d.End(); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// DecodeStreaming decodes a whole document like Load, except that when the
+// top level is an object, the elements of each of its members named name
+// that is an array are passed to fn as they are decoded and not kept: the
+// member is stored as an empty array. Other members are kept. This is how
+// a CloudTrail file of hundreds of megabytes is read with bounded memory.
+// An error from fn stops decoding and is returned.
+func (d *Decoder) DecodeStreaming(name string, fn func(Value) error) (Value, error) {
+	if err := d.CheckBOM(); err != nil {
+		return nil, err
+	}
+	d.skipWS()
+	if d.pos == d.end && !d.fill() {
+		return nil, d.readErr("Expecting value", d.pos)
+	}
+	if d.buf[d.pos] != '{' {
+		return loadRest(d)
+	}
+	obj := NewObject(4)
+	d.pos++
+	d.depth++
+	d.skipWS()
+	c, ok := d.peekByte()
+	if ok && c == '}' {
+		d.pos++
+		d.depth--
+		return obj, d.End()
+	}
+	for {
+		if !ok || c != '"' {
+			return nil, d.syntax("Expecting property name enclosed in double quotes", d.pos)
+		}
+		key, err := d.str(true, true)
+		if err != nil {
+			return nil, err
+		}
+		d.skipWS()
+		if c, ok = d.peekByte(); !ok || c != ':' {
+			return nil, d.syntax("Expecting ':' delimiter", d.pos)
+		}
+		d.pos++
+		d.skipWS()
+		var v Value
+		if c, ok = d.peekByte(); ok && c == '[' && key == name {
+			if err := d.streamArray(fn); err != nil {
+				return nil, err
+			}
+			v = []Value{}
+		} else if v, err = d.value(true); err != nil {
+			return nil, err
+		}
+		obj.Set(key, v)
+		d.skipWS()
+		c, ok = d.peekByte()
+		if ok && c == '}' {
+			d.pos++
+			d.depth--
+			return obj, d.End()
+		}
+		if !ok || c != ',' {
+			return nil, d.syntax("Expecting ',' delimiter", d.pos)
+		}
+		d.pos++
+		d.skipWS()
+		c, ok = d.peekByte()
+	}
+}
+
+func loadRest(d *Decoder) (Value, error) {
+	v, err := d.value(true)
+	if err != nil {
+		return nil, err
+	}
+	return v, d.End()
+}
+
+func (d *Decoder) streamArray(fn func(Value) error) error {
+	d.pos++ // '['
+	d.depth++
+	d.skipWS()
+	c, ok := d.peekByte()
+	if ok && c == ']' {
+		d.pos++
+		d.depth--
+		return nil
+	}
+	for {
+		v, err := d.value(true)
+		if err != nil {
+			return err
+		}
+		if err := fn(v); err != nil {
+			return err
+		}
+		d.skipWS()
+		c, ok = d.peekByte()
+		if ok && c == ']' {
+			d.pos++
+			d.depth--
+			return nil
+		}
+		if !ok || c != ',' {
+			return d.syntax("Expecting ',' delimiter", d.pos)
+		}
+		d.pos++
+		d.skipWS()
+	}
+}
+
+func (d *Decoder) peekByte() (byte, bool) {
+	if d.pos == d.end && !d.fill() {
+		return 0, false
+	}
+	return d.buf[d.pos], true
+}
+
+// at returns the byte k positions after d.pos, reading more if needed.
+func (d *Decoder) at(k int) (byte, bool) {
+	for d.pos+k >= d.end {
+		if !d.fill() {
+			return 0, false
+		}
+	}
+	return d.buf[d.pos+k], true
+}
+
+// value decodes the value at d.pos; with keep false it only validates.
+func (d *Decoder) value(keep bool) (Value, error) {
+	c, ok := d.peekByte()
+	if !ok {
+		return nil, d.readErr("Expecting value", d.pos)
+	}
+	switch c {
+	case '"':
+		s, err := d.str(keep, false)
+		if err != nil || !keep {
+			return nil, err
+		}
+		return s, nil
+	case '{':
+		return d.object(keep)
+	case '[':
+		return d.array(keep)
+	case 'n':
+		return d.literal("null", nil)
+	case 't':
+		return d.literal("true", true)
+	case 'f':
+		return d.literal("false", false)
+	case 'N':
+		return d.literal("NaN", Number("NaN"))
+	case 'I':
+		return d.literal("Infinity", Number("Infinity"))
+	case '-':
+		if c1, ok := d.at(1); ok && c1 == 'I' {
+			return d.literal("-Infinity", Number("-Infinity"))
+		}
+		return d.number(keep)
+	}
+	if c >= '0' && c <= '9' {
+		return d.number(keep)
+	}
+	return nil, d.syntax("Expecting value", d.pos)
+}
+
+func (d *Decoder) literal(word string, v Value) (Value, error) {
+	for d.end-d.pos < len(word) && d.fill() {
+	}
+	if d.end-d.pos < len(word) || string(d.buf[d.pos:d.pos+len(word)]) != word {
+		return nil, d.syntax("Expecting value", d.pos)
+	}
+	d.pos += len(word)
+	return v, nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// number scans Python's number pattern -?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?;
+// a fraction or exponent that does not complete is left unconsumed.
+func (d *Decoder) number(keep bool) (Value, error) {
+	k := 0
+	c, _ := d.at(0)
+	if c == '-' {
+		k++
+	}
+	c, ok := d.at(k)
+	if !ok || !isDigit(c) {
+		return nil, d.syntax("Expecting value", d.pos)
+	}
+	k++
+	if c != '0' {
+		for {
+			c, ok = d.at(k)
+			if !ok || !isDigit(c) {
+				break
+			}
+			k++
+		}
+	}
+	if c, ok = d.at(k); ok && c == '.' {
+		if c, ok = d.at(k + 1); ok && isDigit(c) {
+			k += 2
+			for {
+				c, ok = d.at(k)
+				if !ok || !isDigit(c) {
+					break
+				}
+				k++
+			}
+		}
+	}
+	if c, ok = d.at(k); ok && (c == 'e' || c == 'E') {
+		j := k + 1
+		if c, ok = d.at(j); ok && (c == '+' || c == '-') {
+			j++
+		}
+		if c, ok = d.at(j); ok && isDigit(c) {
+			k = j + 1
+			for {
+				c, ok = d.at(k)
+				if !ok || !isDigit(c) {
+					break
+				}
+				k++
+			}
+		}
+	}
+	var v Value
+	if keep {
+		v = Number(d.buf[d.pos : d.pos+k])
+	}
+	d.pos += k
+	return v, nil
+}
+
+func (d *Decoder) object(keep bool) (Value, error) {
+	if d.depth++; d.depth > maxDepth {
+		return nil, d.syntax("Maximum nesting depth exceeded", d.pos)
+	}
+	d.pos++
+	var obj *Object
+	if keep {
+		obj = NewObject(4)
+	}
+	d.skipWS()
+	c, ok := d.peekByte()
+	if ok && c == '}' {
+		d.pos++
+		d.depth--
+		return obj, nil
+	}
+	for {
+		if !ok || c != '"' {
+			return nil, d.syntax("Expecting property name enclosed in double quotes", d.pos)
+		}
+		key, err := d.str(keep, true)
+		if err != nil {
+			return nil, err
+		}
+		d.skipWS()
+		if c, ok = d.peekByte(); !ok || c != ':' {
+			return nil, d.syntax("Expecting ':' delimiter", d.pos)
+		}
+		d.pos++
+		d.skipWS()
+		v, err := d.value(keep)
+		if err != nil {
+			return nil, err
+		}
+		if keep {
+			obj.Set(key, v)
+		}
+		d.skipWS()
+		c, ok = d.peekByte()
+		if ok && c == '}' {
+			d.pos++
+			d.depth--
+			if !keep {
+				return nil, nil
+			}
+			return obj, nil
+		}
+		if !ok || c != ',' {
+			return nil, d.syntax("Expecting ',' delimiter", d.pos)
+		}
+		d.pos++
+		d.skipWS()
+		c, ok = d.peekByte()
+	}
+}
+
+func (d *Decoder) array(keep bool) (Value, error) {
+	if d.depth++; d.depth > maxDepth {
+		return nil, d.syntax("Maximum nesting depth exceeded", d.pos)
+	}
+	d.pos++
+	var arr []Value
+	if keep {
+		arr = []Value{}
+	}
+	d.skipWS()
+	c, ok := d.peekByte()
+	if ok && c == ']' {
+		d.pos++
+		d.depth--
+		if !keep {
+			return nil, nil
+		}
+		return arr, nil
+	}
+	for {
+		v, err := d.value(keep)
+		if err != nil {
+			return nil, err
+		}
+		if keep {
+			arr = append(arr, v)
+		}
+		d.skipWS()
+		c, ok = d.peekByte()
+		if ok && c == ']' {
+			d.pos++
+			d.depth--
+			if !keep {
+				return nil, nil
+			}
+			return arr, nil
+		}
+		if !ok || c != ',' {
+			return nil, d.syntax("Expecting ',' delimiter", d.pos)
+		}
+		d.pos++
+		d.skipWS()
+	}
+}
+
+// str decodes the string whose opening quote is at d.pos. d.pos stays on
+// the quote until the string is complete, so the whole token stays in the
+// window while it is scanned.
+func (d *Decoder) str(keep, key bool) (string, error) {
+	k := 1
+	for {
+		i := d.pos + k
+		buf := d.buf[:d.end]
+		for i < len(buf) {
+			c := buf[i]
+			if c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
+				break
+			}
+			i++
+		}
+		k = i - d.pos
+		if i == d.end {
+			if !d.fill() {
+				return "", d.readErr("Unterminated string starting at", d.pos)
+			}
+			continue
+		}
+		if d.buf[i] == '"' {
+			var s string
+			if keep {
+				s = d.makeString(d.buf[d.pos+1:i], key)
+			}
+			d.pos = i + 1
+			return s, nil
+		}
+		break
+	}
+	return d.strSlow(k, keep, key)
+}
+
+func (d *Decoder) makeString(b []byte, key bool) string {
+	if !key || len(b) > 64 {
+		return string(b)
+	}
+	if s, ok := d.keys[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if d.keys == nil {
+		d.keys = make(map[string]string)
+	}
+	if len(d.keys) < maxInterned {
+		d.keys[s] = s
+	}
+	return s
+}
+
+// strSlow continues a string at offset k from d.pos where an escape, a
+// control character or a non-ASCII byte was met.
+func (d *Decoder) strSlow(k int, keep, key bool) (string, error) {
+	out := append(d.scratch[:0], d.buf[d.pos+1:d.pos+k]...)
+	for {
+		c, ok := d.at(k)
+		if !ok {
+			return "", d.readErr("Unterminated string starting at", d.pos)
+		}
+		switch {
+		case c == '"':
+			var s string
+			if keep {
+				s = d.makeString(out, key)
+			}
+			d.scratch = out[:0]
+			d.pos += k + 1
+			return s, nil
+		case c == '\\':
+			e, ok := d.at(k + 1)
+			if !ok {
+				return "", d.readErr("Unterminated string starting at", d.pos)
+			}
+			switch e {
+			case '"', '\\', '/':
+				out = append(out, e)
+			case 'b':
+				out = append(out, '\b')
+			case 'f':
+				out = append(out, '\f')
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'u':
+				r, ok := d.hex4(k + 2)
+				if !ok {
+					return "", d.syntax("Invalid \\uXXXX escape", d.pos+k+1)
+				}
+				k += 6
+				if r >= 0xD800 && r <= 0xDBFF {
+					if b0, ok := d.at(k); ok && b0 == '\\' {
+						if b1, ok := d.at(k + 1); ok && b1 == 'u' {
+							if r2, ok := d.hex4(k + 2); ok && r2 >= 0xDC00 && r2 <= 0xDFFF {
+								r = 0x10000 + (r-0xD800)<<10 + (r2 - 0xDC00)
+								k += 6
+							}
+						}
+					}
+				}
+				out = appendWTF8(out, r)
+				continue
+			default:
+				return "", d.syntax("Invalid \\escape", d.pos+k)
+			}
+			k += 2
+		case c < 0x20:
+			return "", d.syntax("Invalid control character at", d.pos+k)
+		case c < utf8.RuneSelf:
+			out = append(out, c)
+			k++
+		default:
+			for j := 1; j < utf8.UTFMax; j++ {
+				if _, ok := d.at(k + j); !ok {
+					break
+				}
+			}
+			r, size := utf8.DecodeRune(d.buf[d.pos+k : d.end])
+			if r == utf8.RuneError && size <= 1 {
+				if d.err != nil && d.err != io.EOF {
+					return "", d.err
+				}
+				return "", ErrInvalidUTF8
+			}
+			out = append(out, d.buf[d.pos+k:d.pos+k+size]...)
+			k += size
+		}
+	}
+}
+
+func (d *Decoder) hex4(k int) (rune, bool) {
+	var r rune
+	for j := 0; j < 4; j++ {
+		c, ok := d.at(k + j)
+		if !ok {
+			return 0, false
+		}
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// appendWTF8 appends r as UTF-8, writing a surrogate code point as its
+// 3-byte generalised form so that AppendString can re-emit \udXXX.
+func appendWTF8(b []byte, r rune) []byte {
+	if r >= 0xD800 && r <= 0xDFFF {
+		return append(b, 0xE0|byte(r>>12), 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F)
+	}
+	return utf8.AppendRune(b, r)
+}
+
+// ReprString returns Python's repr of a str: single quotes unless the text
+// contains a single quote and no double quote; backslash, the quote and
+// non-printable characters escaped.
+func ReprString(s string) string {
+	q := byte('\'')
+	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
+		q = '"'
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte(q)
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == q || c == '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case c == '\n':
+				b.WriteString(`\n`)
+			case c == '\r':
+				b.WriteString(`\r`)
+			case c == '\t':
+				b.WriteString(`\t`)
+			case c < 0x20 || c == 0x7f:
+				fmt.Fprintf(&b, `\x%02x`, c)
+			default:
+				b.WriteByte(c)
+			}
+			i++
+			continue
+		}
+		if c == 0xED && i+2 < len(s) && s[i+1] >= 0xA0 && s[i+1] <= 0xBF {
+			r := rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
+			fmt.Fprintf(&b, `\u%04x`, r)
+			i += 3
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, c)
+		case unicode.IsPrint(r):
+			b.WriteString(s[i : i+size])
+		case r <= 0xFF:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r <= 0xFFFF:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+		i += size
+	}
+	b.WriteByte(q)
+	return b.String()
+}
