@@ -1,0 +1,333 @@
+//go:build unix
+
+package sink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/wazuh/aws-s3-go/core/logging"
+)
+
+// WaitFile is the name of the file agentd creates next to the queue socket
+// while producers must pause (Wazuh 5.x, queue/sockets/.wait).
+const WaitFile = ".wait"
+
+// sndBuf is the send buffer the agent's own writers ask for (OS_MAXSTR +
+// 256); it bounds the largest datagram the kernel accepts.
+const sndBuf = 65536 + 256
+
+// Timing of the retry loops; variables only so that tests stay fast.
+var (
+	reconnectMin = 100 * time.Millisecond
+	reconnectMax = 10 * time.Second
+	busyMin      = time.Millisecond
+	busyMax      = 50 * time.Millisecond
+	busyWait     = 50 * time.Millisecond // longest wait for a full queue between checks
+	waitPoll     = 200 * time.Millisecond
+	waitCheckGap = int64(20 * time.Millisecond) // .wait is looked at no more often
+)
+
+// Error is a delivery failure that retrying cannot cure. Err is the
+// syscall.Errno; errors.Is(err, syscall.EMSGSIZE) identifies an event too
+// large for a datagram (the caller trims events first, so it means a bug or
+// a system with a tiny socket buffer).
+type Error struct {
+	Op   string // "socket", "connect" or "send"
+	Path string
+	Size int // frame length, for "send"
+	Err  error
+}
+
+func (e *Error) Error() string {
+	if e.Op == "send" {
+		return fmt.Sprintf("sink: send %d bytes to %s: %v", e.Size, e.Path, e.Err)
+	}
+	return fmt.Sprintf("sink: %s %s: %v", e.Op, e.Path, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Socket sends events to the agent's queue socket (AF_UNIX, SOCK_DGRAM,
+// <home>/queue/sockets/queue), framed as Header+event without a trailing
+// NUL, exactly like the reference script. Unlike the script it keeps one
+// connected socket, waits while agentd's .wait file exists, and when the
+// socket is missing or refuses (agentd stopped or restarting) it warns once
+// and reconnects with back-off until the context ends: an event is never
+// dropped.
+//
+// A datagram accepted by the kernel but still queued when agentd exits is
+// lost with agentd's socket; that is outside what a sender can see.
+type Socket struct {
+	path     string
+	waitPath string
+	log      logging.Logger
+
+	lastClear atomic.Int64 // unix ns of the last time .wait was absent
+	closing   chan struct{}
+
+	mu      sync.Mutex
+	conn    *net.UnixConn // nil when not connected
+	raw     syscall.RawConn
+	down    bool // an outage was reported and not yet cleared
+	paused  bool // a .wait pause was reported
+	closed  bool
+	framebf []byte
+}
+
+// NewSocket returns a Socket for the queue socket at path. Nothing is
+// opened until the first Send.
+func NewSocket(path string, log logging.Logger) *Socket {
+	if log == nil {
+		log = logging.Discard{}
+	}
+	return &Socket{
+		path:     path,
+		waitPath: filepath.Join(filepath.Dir(path), WaitFile),
+		log:      log,
+		closing:  make(chan struct{}),
+	}
+}
+
+// Path returns the socket's path.
+func (s *Socket) Path() string { return s.path }
+
+// Send delivers Header+event as one datagram. It returns nil once the
+// kernel accepted it, ctx.Err() when ctx ends first, ErrClosed after Close,
+// or an *Error that retrying cannot cure.
+func (s *Socket) Send(ctx context.Context, event []byte) error {
+	reconnect := reconnectMin
+	busy := busyMin
+	for {
+		if err := s.waitClear(ctx); err != nil {
+			return err
+		}
+		retry, err := s.try(event)
+		switch {
+		case err != nil:
+			return err
+		case retry == retryNone:
+			return nil
+		case retry == retryAgain:
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		case retry == retryBusy:
+			if err := s.sleep(ctx, busy); err != nil {
+				return err
+			}
+			busy = min(2*busy, busyMax)
+		default:
+			if err := s.sleep(ctx, reconnect); err != nil {
+				return err
+			}
+			reconnect = min(2*reconnect, reconnectMax)
+		}
+	}
+}
+
+type retryKind int
+
+const (
+	retryNone  retryKind = iota
+	retryAgain           // immediately: the wait was done by sendLocked
+	retryBusy
+	retryConnect
+)
+
+// try makes one attempt: connect if needed, send once.
+func (s *Socket) try(event []byte) (retryKind, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return retryNone, ErrClosed
+	}
+	if s.conn == nil {
+		if err := s.connectLocked(); err != nil {
+			if !outage(err) {
+				return retryNone, err
+			}
+			s.reportDownLocked(err)
+			return retryConnect, nil
+		}
+	}
+	s.framebf = append(append(s.framebf[:0], Header...), event...)
+	err := s.sendLocked(s.framebf)
+	if cap(s.framebf) > 4*sndBuf {
+		s.framebf = nil // do not pin one huge event's buffer
+	}
+	switch {
+	case err == nil:
+		if s.down {
+			s.down = false
+			s.log.Debug(1, "+++ Reconnected to the Wazuh queue "+s.path)
+		}
+		return retryNone, nil
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return retryAgain, nil // the queue stayed full for busyWait
+	case err == syscall.ENOBUFS || err == syscall.EINTR:
+		return retryBusy, nil
+	case outage(err):
+		s.closeLocked()
+		s.reportDownLocked(err)
+		return retryConnect, nil
+	default:
+		return retryNone, &Error{Op: "send", Path: s.path, Size: len(Header) + len(event), Err: err}
+	}
+}
+
+// outage reports whether err means the queue is not there right now
+// (agentd stopped or restarting) rather than a permanent problem.
+func outage(err error) bool {
+	var en syscall.Errno
+	if !errors.As(err, &en) {
+		return false
+	}
+	switch en {
+	case syscall.ECONNREFUSED, syscall.ENOENT, syscall.ENOTCONN, syscall.ECONNRESET,
+		syscall.EPIPE, syscall.EDESTADDRREQ:
+		return true
+	}
+	return false
+}
+
+func (s *Socket) reportDownLocked(err error) {
+	if s.down {
+		return
+	}
+	s.down = true
+	s.log.Warning(fmt.Sprintf("Wazuh must be running. Cannot send to %s: %v; retrying until it is available.", s.path, unwrapErrno(err)))
+}
+
+func unwrapErrno(err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Err
+	}
+	return err
+}
+
+func (s *Socket) connectLocked() error {
+	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: s.path, Net: "unixgram"})
+	if err != nil {
+		return &Error{Op: "connect", Path: s.path, Err: errno(err)}
+	}
+	raw, err := c.SyscallConn()
+	if err != nil {
+		c.Close()
+		return &Error{Op: "socket", Path: s.path, Err: err}
+	}
+	raw.Control(func(fd uintptr) {
+		// Only ever grow it: the system default is often larger.
+		if cur, err := syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF); err != nil || cur < sndBuf {
+			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF, sndBuf)
+		}
+	})
+	s.conn, s.raw = c, raw
+	return nil
+}
+
+// errno digs the syscall.Errno out of a net error, so that outage can
+// classify it.
+func errno(err error) error {
+	var en syscall.Errno
+	if errors.As(err, &en) {
+		return en
+	}
+	return err
+}
+
+// sendLocked sends one datagram with sendFlags. When agentd's receive
+// queue is full (EAGAIN) it waits for the socket to become writable through
+// Go's poller, at most busyWait, so that the caller can look at its
+// context and the .wait file again.
+func (s *Socket) sendLocked(frame []byte) error {
+	var serr error
+	send := func(fd uintptr) bool {
+		serr = syscall.Sendto(int(fd), frame, sendFlags, nil)
+		return serr != syscall.EAGAIN
+	}
+	if err := s.raw.Control(func(fd uintptr) { send(fd) }); err != nil {
+		return err
+	}
+	if serr != syscall.EAGAIN {
+		return serr
+	}
+	s.conn.SetWriteDeadline(time.Now().Add(busyWait))
+	if err := s.raw.Write(send); err != nil {
+		return err
+	}
+	return serr
+}
+
+func (s *Socket) closeLocked() {
+	if s.conn != nil {
+		s.conn.Close()
+		s.conn, s.raw = nil, nil
+	}
+}
+
+// waitClear returns once agentd's .wait file is absent. It looks at most
+// every waitCheckGap so that a busy sender does not stat per event.
+func (s *Socket) waitClear(ctx context.Context) error {
+	now := time.Now().UnixNano()
+	if now-s.lastClear.Load() < waitCheckGap {
+		return nil
+	}
+	for {
+		_, err := os.Stat(s.waitPath)
+		if err != nil {
+			s.lastClear.Store(time.Now().UnixNano())
+			s.mu.Lock()
+			if s.paused {
+				s.paused = false
+				s.log.Debug(1, "+++ Wazuh queue resumed ("+s.waitPath+" removed)")
+			}
+			s.mu.Unlock()
+			return nil
+		}
+		s.mu.Lock()
+		if !s.paused {
+			s.paused = true
+			s.log.Debug(1, "+++ Wazuh queue paused by the agent ("+s.waitPath+" exists); waiting")
+		}
+		s.mu.Unlock()
+		if err := s.sleep(ctx, waitPoll); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *Socket) sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.closing:
+		return ErrClosed
+	}
+}
+
+// Close closes the socket; Sends waiting for the queue return ErrClosed.
+func (s *Socket) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	close(s.closing)
+	s.closeLocked()
+	return nil
+}

@@ -1,0 +1,456 @@
+//go:build unix
+
+package sink
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wazuh/aws-s3-go/core/logging"
+)
+
+// queueDir returns a short directory: sun_path holds 108 bytes.
+func queueDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// listener is agentd's end of the queue: a bound datagram socket whose
+// datagrams are collected in order.
+type listener struct {
+	conn *net.UnixConn
+	mu   sync.Mutex
+	got  [][]byte
+	more chan struct{}
+	done chan struct{}
+}
+
+func listen(t testing.TB, path string) *listener {
+	t.Helper()
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadBuffer(4 << 20)
+	l := &listener{conn: conn, more: make(chan struct{}, 1), done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		buf := make([]byte, 1<<20)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				return
+			}
+			l.mu.Lock()
+			l.got = append(l.got, append([]byte(nil), buf[:n]...))
+			l.mu.Unlock()
+			select {
+			case l.more <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	t.Cleanup(l.close)
+	return l
+}
+
+// close stops the listener and removes its file, as agentd exiting does.
+func (l *listener) close() {
+	l.conn.Close()
+	<-l.done
+}
+
+func (l *listener) frames() [][]byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([][]byte(nil), l.got...)
+}
+
+// waitFor waits until n datagrams arrived.
+func (l *listener) waitFor(t testing.TB, n int) [][]byte {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		if f := l.frames(); len(f) >= n {
+			return f
+		}
+		select {
+		case <-l.more:
+		case <-deadline:
+			t.Fatalf("received %d datagrams, want %d", len(l.frames()), n)
+		}
+	}
+}
+
+func fast(t *testing.T) {
+	old := []time.Duration{reconnectMin, reconnectMax, waitPoll}
+	reconnectMin, reconnectMax, waitPoll = 5*time.Millisecond, 40*time.Millisecond, 10*time.Millisecond
+	t.Cleanup(func() { reconnectMin, reconnectMax, waitPoll = old[0], old[1], old[2] })
+}
+
+type logBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuf) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
+func (l *logBuf) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+func TestSocketFrames(t *testing.T) {
+	path := filepath.Join(queueDir(t), "queue")
+	l := listen(t, path)
+	s := NewSocket(path, nil)
+	defer s.Close()
+	events := [][]byte{
+		[]byte(`{"integration": "aws", "aws": {"source": "cloudtrail"}}`),
+		[]byte(""),
+		[]byte("with\x00nul and : colons"),
+		bytes.Repeat([]byte("x"), 65535),
+	}
+	for _, e := range events {
+		if err := s.Send(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := l.waitFor(t, len(events))
+	for i, e := range events {
+		want := "1:Wazuh-AWS:" + string(e)
+		if string(got[i]) != want {
+			t.Errorf("datagram %d = %.60q (len %d), want %.60q (len %d)", i, got[i], len(got[i]), want, len(want))
+		}
+	}
+}
+
+func TestSocketAbsentThenBound(t *testing.T) {
+	fast(t)
+	path := filepath.Join(queueDir(t), "queue")
+	logs := &logBuf{}
+	s := NewSocket(path, logging.NewScript(logs, 1))
+	defer s.Close()
+	errc := make(chan error, 3)
+	go func() {
+		for i := 0; i < 3; i++ {
+			errc <- s.Send(context.Background(), []byte(fmt.Sprint(i)))
+		}
+	}()
+	select {
+	case err := <-errc:
+		t.Fatalf("Send returned %v with no socket", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	l := listen(t, path)
+	for i := 0; i < 3; i++ {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := l.waitFor(t, 3)
+	for i := range 3 {
+		if string(got[i]) != Header+fmt.Sprint(i) {
+			t.Errorf("datagram %d = %q", i, got[i])
+		}
+	}
+	if n := strings.Count(logs.String(), "Wazuh must be running."); n != 1 {
+		t.Errorf("outage warned %d times:\n%s", n, logs)
+	}
+}
+
+func TestSocketRebound(t *testing.T) {
+	fast(t)
+	path := filepath.Join(queueDir(t), "queue")
+	l1 := listen(t, path)
+	logs := &logBuf{}
+	s := NewSocket(path, logging.NewScript(logs, 1))
+	defer s.Close()
+	const n = 200
+	for i := 0; i < n/2; i++ {
+		if err := s.Send(context.Background(), []byte(fmt.Sprint(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first := l1.waitFor(t, n/2)
+	// agentd restarts: its socket goes away and comes back later.
+	l1.close()
+	os.Remove(path)
+	errc := make(chan error, 1)
+	go func() {
+		for i := n / 2; i < n; i++ {
+			if err := s.Send(context.Background(), []byte(fmt.Sprint(i))); err != nil {
+				errc <- err
+				return
+			}
+		}
+		errc <- nil
+	}()
+	time.Sleep(150 * time.Millisecond)
+	l2 := listen(t, path)
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	all := append(first, l2.waitFor(t, n/2)...)
+	for i := 0; i < n; i++ {
+		if string(all[i]) != Header+fmt.Sprint(i) {
+			t.Fatalf("datagram %d = %q", i, all[i])
+		}
+	}
+	if n := strings.Count(logs.String(), "Wazuh must be running."); n != 1 {
+		t.Errorf("outage warned %d times:\n%s", n, logs)
+	}
+}
+
+func TestSocketWaitFile(t *testing.T) {
+	fast(t)
+	dir := queueDir(t)
+	path := filepath.Join(dir, "queue")
+	l := listen(t, path)
+	wait := filepath.Join(dir, WaitFile)
+	if err := os.WriteFile(wait, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := NewSocket(path, nil)
+	defer s.Close()
+	errc := make(chan error, 1)
+	go func() { errc <- s.Send(context.Background(), []byte("held")) }()
+	time.Sleep(200 * time.Millisecond)
+	if f := l.frames(); len(f) != 0 {
+		t.Fatalf("sent while %s existed: %q", WaitFile, f)
+	}
+	select {
+	case err := <-errc:
+		t.Fatalf("Send returned %v while paused", err)
+	default:
+	}
+	os.Remove(wait)
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if got := l.waitFor(t, 1); string(got[0]) != Header+"held" {
+		t.Errorf("got %q", got[0])
+	}
+
+	// A cancelled context ends the pause.
+	time.Sleep(2 * time.Duration(waitCheckGap))
+	os.WriteFile(wait, nil, 0o600)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := s.Send(ctx, []byte("never")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Send during pause with expired ctx = %v", err)
+	}
+}
+
+func TestSocketCancel(t *testing.T) {
+	path := filepath.Join(queueDir(t), "queue") // nothing bound: outage
+	s := NewSocket(path, nil)
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- s.Send(ctx, []byte("x")) }()
+	time.Sleep(50 * time.Millisecond)
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Send = %v, want context.Canceled", err)
+		}
+		if el := time.Since(start); el > 100*time.Millisecond {
+			t.Errorf("returned %v after cancel", el)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Send did not return after cancel")
+	}
+
+	// Close ends a Send that waits for the queue as well.
+	go func() { errc <- s.Send(context.Background(), []byte("x")) }()
+	time.Sleep(50 * time.Millisecond)
+	s.Close()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("Send after Close = %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("Send did not return after Close")
+	}
+}
+
+func TestSocketTooLarge(t *testing.T) {
+	path := filepath.Join(queueDir(t), "queue")
+	listen(t, path)
+	s := NewSocket(path, nil)
+	defer s.Close()
+	done := make(chan error, 1)
+	go func() { done <- s.Send(context.Background(), make([]byte, 4<<20)) }()
+	select {
+	case err := <-done:
+		var e *Error
+		if !errors.Is(err, syscall.EMSGSIZE) || !errors.As(err, &e) || e.Size != len(Header)+4<<20 {
+			t.Errorf("Send of 4 MiB = %v, want EMSGSIZE *Error", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("oversize Send loops")
+	}
+	// The socket is still usable.
+	if err := s.Send(context.Background(), []byte("ok")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSocketPermanentErrors(t *testing.T) {
+	dir := queueDir(t)
+	stream := filepath.Join(dir, "stream")
+	ln, err := net.Listen("unix", stream) // wrong socket type: EPROTOTYPE
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	long := filepath.Join(dir, strings.Repeat("l", 120), "queue") // beyond sun_path
+	for _, path := range []string{stream, long} {
+		s := NewSocket(path, nil)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := s.Send(ctx, []byte("x"))
+		cancel()
+		s.Close()
+		var e *Error
+		if !errors.As(err, &e) || e.Op != "connect" || e.Path != path {
+			t.Errorf("Send to %.30s... = %v, want a connect *Error", path, err)
+		}
+	}
+}
+
+func TestSocketConcurrent(t *testing.T) {
+	path := filepath.Join(queueDir(t), "queue")
+	l := listen(t, path)
+	s := NewSocket(path, nil)
+	defer s.Close()
+	c := NewCounting(s)
+	const senders, per = 8, 500
+	var wg sync.WaitGroup
+	for w := 0; w < senders; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < per; i++ {
+				if err := c.Send(context.Background(), []byte(fmt.Sprintf("%d/%d", w, i))); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	got := l.waitFor(t, senders*per)
+	seen := map[string]bool{}
+	next := make([]int, senders)
+	for _, f := range got {
+		var w, i int
+		if _, err := fmt.Sscanf(strings.TrimPrefix(string(f), Header), "%d/%d", &w, &i); err != nil {
+			t.Fatalf("bad datagram %q", f)
+		}
+		if seen[string(f)] {
+			t.Errorf("duplicate %q", f)
+		}
+		seen[string(f)] = true
+		if i != next[w] {
+			t.Errorf("sender %d: got %d after %d", w, i, next[w]-1)
+		}
+		next[w] = i + 1
+	}
+	if len(seen) != senders*per || c.Events() != senders*per {
+		t.Errorf("received %d distinct, counted %d, want %d", len(seen), c.Events(), senders*per)
+	}
+}
+
+func BenchmarkSocketSend(b *testing.B) {
+	path := filepath.Join(queueDir(b), "queue")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	go func() {
+		buf := make([]byte, 1<<17)
+		for {
+			if _, err := conn.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	s := NewSocket(path, nil)
+	defer s.Close()
+	ev := bytes.Repeat([]byte("a"), 1024)
+	b.SetBytes(int64(len(ev)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := s.Send(context.Background(), ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestSocketFullQueue(t *testing.T) {
+	path := filepath.Join(queueDir(t), "queue")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	s := NewSocket(path, nil)
+	defer s.Close()
+	const n = 300
+	var sent atomic.Int32
+	errc := make(chan error, 1)
+	go func() {
+		for i := 0; i < n; i++ {
+			if err := s.Send(context.Background(), []byte(fmt.Sprint(i))); err != nil {
+				errc <- err
+				return
+			}
+			sent.Add(1)
+		}
+		errc <- nil
+	}()
+	time.Sleep(200 * time.Millisecond)
+	if k := sent.Load(); k >= n {
+		t.Fatalf("all %d sends returned while nobody read; the queue cannot hold them", k)
+	}
+	// A full queue still honours the context.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	start := time.Now()
+	s2 := NewSocket(path, nil)
+	if err := s2.Send(ctx, []byte("extra")); !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
+		t.Errorf("Send on a full queue = %v after %v", err, time.Since(start))
+	}
+	cancel()
+	s2.Close()
+	buf := make([]byte, 1024)
+	for i := 0; i < n; i++ {
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		k, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("after %d datagrams: %v", i, err)
+		}
+		if string(buf[:k]) != Header+fmt.Sprint(i) {
+			t.Fatalf("datagram %d = %q", i, buf[:k])
+		}
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
