@@ -1,0 +1,149 @@
+// Package decode turns the body of an S3 object into events: it owns
+// decompression chosen by key suffix, the text layer (UTF-8, universal
+// newlines) and one parser per bucket type, each reproducing what the
+// reference Python wodle's load_information_from_file returns, quirks
+// included (reference-wodle.md §4.1–4.2).
+//
+// Use Open to get the object's text and Events to parse it. Failures are
+// returned as *Error, classified the way the reference's get_log_file
+// classifies Python exceptions (§5.3).
+package decode
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/wazuh/aws-s3-go/core/logging"
+)
+
+// Class is the reference's classification of a per-object failure.
+type Class int
+
+const (
+	// Unknown: "Unknown error reading/parsing file <key>: <e>", exit 1.
+	Unknown Class = iota
+	// Decompress: "Failed to decompress file <key>: <e>", exit 8
+	// (TypeError, OSError, BadZipFile).
+	Decompress
+	// Parse: "Failed to parse file <key>: <e>", exit 9 (ValueError,
+	// JSONDecodeError, UnicodeDecodeError, csv.Error).
+	Parse
+)
+
+// ExitCode returns the exit status the reference uses for c without
+// skip_on_error.
+func (c Class) ExitCode() int {
+	switch c {
+	case Decompress:
+		return 8
+	case Parse:
+		return 9
+	}
+	return 1
+}
+
+func (c Class) String() string {
+	switch c {
+	case Decompress:
+		return "Failed to decompress file"
+	case Parse:
+		return "Failed to parse file"
+	}
+	return "Unknown error reading/parsing file"
+}
+
+// typeErrorNone is what the reference reports, with skip_on_error, for an
+// object its decompressor rejected: the helper returned None and the
+// caller used it in a with statement.
+const typeErrorNone = `TypeError("'NoneType' object does not support the context manager protocol")`
+
+// Error is a failure to read or parse one object.
+//
+// Message() is the reference's text for the per-object handler. Exit is
+// non-zero for the failures the reference handles inside the parser with
+// sys.exit: it prints "ERROR: "+Log and exits with Exit. When Skippable is
+// set (invalid gzip/zip, snappy) and skip_on_error is on, the reference
+// does not exit and the failure goes to the per-object handler as
+// Class/Detail instead; otherwise (WAF without skip_on_error, Umbrella's
+// prefix check) the exit happens regardless of skip_on_error handling.
+type Error struct {
+	Key       string
+	Class     Class
+	Detail    string // Python repr of the exception, e.g. JSONDecodeError('...')
+	Exit      int
+	Log       string
+	Skippable bool
+	Err       error // underlying Go error, if any
+
+	stream bool // raised by the text layer rather than by a parser
+}
+
+// Message returns e.g. "Failed to parse file <key>: <detail>".
+func (e *Error) Message() string {
+	return e.Class.String() + " " + e.Key + ": " + e.Detail
+}
+
+func (e *Error) Error() string {
+	if e.Exit != 0 && e.Log != "" {
+		return e.Log
+	}
+	return e.Message()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ExitCode returns the process exit status the reference ends with for
+// this failure when skip_on_error is off.
+func (e *Error) ExitCode() int {
+	if e.Exit != 0 {
+		return e.Exit
+	}
+	return e.Class.ExitCode()
+}
+
+// Options tunes Events.
+type Options struct {
+	// Log receives the parsers' own lines (ALB split failures, WAF errors
+	// under skip_on_error). Nil means logging.Discard.
+	Log logging.Logger
+	// SkipOnError is the script's --skip_on_error; only the WAF parser
+	// looks at it (it handles its errors itself, §4.2).
+	SkipOnError bool
+}
+
+func (o *Options) log() logging.Logger {
+	if o.Log == nil {
+		return logging.Discard{}
+	}
+	return o.Log
+}
+
+// pyErr builds an error of class c with Python repr detail.
+func pyErr(c Class, detail string) *Error {
+	return &Error{Class: c, Detail: detail}
+}
+
+func withKey(err error, key string) error {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Key == "" {
+			e.Key = key
+		}
+		return e
+	}
+	return err
+}
+
+// asError converts any error into an *Error for key; errors from the
+// pyjson decoder and the text layer keep their class, anything else is
+// Unknown.
+func asError(err error, key string) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		if e.Key == "" {
+			e.Key = key
+		}
+		return e
+	}
+	return &Error{Key: key, Class: Unknown, Detail: fmt.Sprintf("Exception(%s)", reprStr(err.Error())), Err: err}
+}
