@@ -131,7 +131,7 @@ func checkScenario(t *testing.T, dir string) {
 				return err
 			}
 			defer text.Close()
-			return Events(typ, key, prefix, text, Options{SkipOnError: true}, func(o *pyjson.Object) error {
+			return Events(typ, key, text, Options{SkipOnError: true, Prefix: prefix}, func(o *pyjson.Object) error {
 				got = append(got, o)
 				return nil
 			})

@@ -109,6 +109,9 @@ type Options struct {
 	// SkipOnError is the script's --skip_on_error; only the WAF parser
 	// looks at it (it handles its errors itself, §4.2).
 	SkipOnError bool
+	// Prefix is the configured path prefix; Cisco Umbrella picks its
+	// columns by the substring it contains.
+	Prefix string
 }
 
 func (o *Options) log() logging.Logger {

@@ -22,8 +22,7 @@ func (e *emitError) Error() string { return e.err.Error() }
 // Events parses text, the output of Open for the object key, as bucket
 // type typ and calls emit for each event in order, as the reference's
 // load_information_from_file would return them (source added, before the
-// envelope). prefix is the configured path prefix (Cisco Umbrella picks its
-// columns from it). Events stops at emit's first error and returns it
+// envelope). Events stops at emit's first error and returns it
 // unchanged; every other failure is an *Error.
 //
 // Events streams: events are emitted before the whole object has been
@@ -34,7 +33,7 @@ func (e *emitError) Error() string { return e.err.Error() }
 // One deliberate difference (documented in docs/compatibility.md): the
 // custom parser accepts whitespace and newlines between and after the
 // concatenated JSON objects, which the reference rejects.
-func Events(typ, key, prefix string, text io.Reader, opt Options, emit func(*pyjson.Object) error) error {
+func Events(typ, key string, text io.Reader, opt Options, emit func(*pyjson.Object) error) error {
 	wrapped := func(o *pyjson.Object) error {
 		if err := emit(o); err != nil {
 			return &emitError{err}
@@ -74,7 +73,7 @@ func Events(typ, key, prefix string, text io.Reader, opt Options, emit func(*pyj
 	case "server_access":
 		err = parseServerAccess(text, wrapped)
 	case "cisco_umbrella":
-		err = parseUmbrella(text, prefix, wrapped)
+		err = parseUmbrella(text, opt.Prefix, wrapped)
 	default:
 		return fmt.Errorf("decode: unknown bucket type %q", typ)
 	}
