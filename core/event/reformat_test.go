@@ -19,7 +19,7 @@ func awsPart(msg *pyjson.Object) string {
 
 type reformatCase struct {
 	name, typ, in, want string
-	warnings          int // "WARNING: Could not reformat event" lines expected
+	warnings            int // "WARNING: Could not reformat event" lines expected
 }
 
 func runCases(t *testing.T, cases []reformatCase) {

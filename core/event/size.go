@@ -56,7 +56,9 @@ func isMarker(k string) bool {
 // (see the package documentation for the rules); msg itself is not
 // modified. The caller should log a warning for a trimmed event.
 func Encode(msg *pyjson.Object) (data []byte, trimmed bool) {
-	data = pyjson.Marshal(msg)
+	// Most events are a few kilobytes; starting there saves the first
+	// regrowths of the buffer.
+	data = pyjson.AppendValue(make([]byte, 0, 4096), msg)
 	if len(data) <= MaxEvent {
 		return data, false
 	}
