@@ -1,0 +1,194 @@
+package decode
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+func gz(parts ...string) []byte {
+	var b bytes.Buffer
+	for _, p := range parts {
+		w := gzip.NewWriter(&b)
+		w.Write([]byte(p))
+		w.Close()
+	}
+	return b.Bytes()
+}
+
+func zipOf(t *testing.T, files ...[2]string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := zip.NewWriter(&b)
+	for _, f := range files {
+		fw, err := w.CreateHeader(&zip.FileHeader{Name: f[0], Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write([]byte(f[1]))
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func zst(t *testing.T, s string) []byte {
+	t.Helper()
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	return enc.EncodeAll([]byte(s), nil)
+}
+
+func readText(key string, body []byte, oneByte bool) (string, error) {
+	var r io.Reader = bytes.NewReader(body)
+	if oneByte {
+		r = iotest.OneByteReader(r)
+	}
+	text, err := Open(key, r)
+	if err != nil {
+		return "", err
+	}
+	defer text.Close()
+	var out io.Reader = text
+	if oneByte {
+		out = iotest.OneByteReader(text)
+	}
+	b, err := io.ReadAll(out)
+	return string(b), err
+}
+
+func TestOpenText(t *testing.T) {
+	tests := []struct {
+		name, key string
+		body      []byte
+		want      string
+	}{
+		{"plain", "a.log", []byte("x\r\ny\rz\n\r"), "x\ny\nz\n\n"},
+		{"crlf split", "a.log", []byte("a\r\n\r\nb"), "a\n\nb"},
+		{"bom kept", "a.json", []byte("\ufeff{}"), "\ufeff{}"},
+		{"utf8", "a", []byte("é€😀"), "é€😀"},
+		{"gzip members", "a.json.gz", gz("one\r\n", "two\n"), "one\ntwo\n"},
+		{"empty gzip", "a.gz", nil, ""},
+		{"uppercase GZ is plain", "a.GZ", []byte("plain"), "plain"},
+		{"zip first member", "a.zip", zipOf(t, [2]string{"first", "1\r\n"}, [2]string{"second", "2"}), "1\n"},
+		{"zstd", "a.zst", zst(t, "z\r\n"), "z\n"},
+		{"zstd long suffix", "a.zstd", zst(t, "zz"), "zz"},
+	}
+	for _, tt := range tests {
+		for _, oneByte := range []bool{false, true} {
+			got, err := readText(tt.key, tt.body, oneByte)
+			if err != nil || got != tt.want {
+				t.Errorf("%s (one byte %v): got %q, %v; want %q", tt.name, oneByte, got, err, tt.want)
+			}
+		}
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	full := gz(strings.Repeat("x", 1000))
+	tests := []struct {
+		name, key string
+		body      []byte
+		class     Class
+		detail    string
+		exit      int
+		log       string
+	}{
+		{"invalid utf-8", "a.log", []byte("ab\r\ncd\xff\n"), Parse,
+			`UnicodeDecodeError('utf-8', b'ab\r\ncd\xff\n', 6, 7, 'invalid start byte')`, 0, ""},
+		{"truncated utf-8", "a.log", []byte("ab\xe2\x82"), Parse,
+			`UnicodeDecodeError('utf-8', b'ab\xe2\x82', 2, 4, 'unexpected end of data')`, 0, ""},
+		{"bad continuation", "a.log", []byte("a\xe2(b"), Parse,
+			`UnicodeDecodeError('utf-8', b'a\xe2(b', 1, 2, 'invalid continuation byte')`, 0, ""},
+		{"surrogate", "a.log", []byte("\xed\xa0\x80x"), Parse,
+			`UnicodeDecodeError('utf-8', b'\xed\xa0\x80x', 0, 1, 'invalid continuation byte')`, 0, ""},
+		{"quote choice", "a.log", []byte("it's\xc3"), Parse,
+			`UnicodeDecodeError('utf-8', b"it's\xc3", 4, 5, 'unexpected end of data')`, 0, ""},
+		{"invalid utf-8 in gzip", "a.gz", gz("x\xe2\x82\xff"), Parse,
+			`UnicodeDecodeError('utf-8', b'x\xe2\x82\xff', 1, 3, 'invalid continuation byte')`, 0, ""},
+		{"not gzip", "a.gz", []byte("plain text"), Decompress, typeErrorNone, 8, "Invalid gzip file received."},
+		{"truncated gzip", "a.gz", full[:len(full)-10], Unknown, eofError, 0, ""},
+		{"corrupt gzip", "a.gz", append(append([]byte{}, full[:12]...), bytes.Repeat([]byte{0xff}, 30)...), Decompress, typeErrorNone, 8, "Invalid gzip file received."},
+		{"not zip", "a.zip", []byte("PK\x03\x04 definitely not a zip"), Decompress, typeErrorNone, 8, "Invalid zip file received."},
+		{"empty zip", "a.zip", zipOf(t), Unknown, "IndexError('list index out of range')", 0, ""},
+		{"snappy", "k/a.snappy", []byte("x"), Decompress, typeErrorNone, 8,
+			"Couldn't decompress the k/a.snappy file, snappy compression is not supported."},
+	}
+	for _, tt := range tests {
+		_, err := readText(tt.key, tt.body, false)
+		var e *Error
+		if !errors.As(err, &e) {
+			t.Errorf("%s: error %v, want *Error", tt.name, err)
+			continue
+		}
+		if e.Key != tt.key || e.Class != tt.class || e.Detail != tt.detail || e.Exit != tt.exit || e.Log != tt.log {
+			t.Errorf("%s: got %+v\nwant class %v detail %s exit %d log %q", tt.name, e, tt.class, tt.detail, tt.exit, tt.log)
+		}
+		if tt.exit == 8 && !e.Skippable {
+			t.Errorf("%s: not skippable", tt.name)
+		}
+	}
+}
+
+func TestErrorMessages(t *testing.T) {
+	e := &Error{Key: "k", Class: Parse, Detail: "ValueError('x')"}
+	if e.Message() != "Failed to parse file k: ValueError('x')" || e.ExitCode() != 9 {
+		t.Errorf("Parse: %q %d", e.Message(), e.ExitCode())
+	}
+	e = &Error{Key: "k", Class: Decompress, Detail: "d"}
+	if e.Message() != "Failed to decompress file k: d" || e.ExitCode() != 8 {
+		t.Errorf("Decompress: %q %d", e.Message(), e.ExitCode())
+	}
+	e = &Error{Key: "k", Class: Unknown, Detail: "d", Exit: 12, Log: "l"}
+	if e.Message() != "Unknown error reading/parsing file k: d" || e.ExitCode() != 12 || e.Error() != "l" {
+		t.Errorf("Unknown: %q %d", e.Message(), e.ExitCode())
+	}
+}
+
+func TestZipSpool(t *testing.T) {
+	dir := t.TempDir()
+	body := zipOf(t, [2]string{"big", strings.Repeat("line\n", 10000)}, [2]string{"other", "no"})
+	o := Opener{ZipMemory: 1024, TempDir: dir}
+	text, err := o.Open("a.zip", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d files spooled, want 1", len(ents))
+	}
+	b, err := io.ReadAll(text)
+	if err != nil || string(b) != strings.Repeat("line\n", 10000) {
+		t.Errorf("read %d bytes, %v", len(b), err)
+	}
+	if err := text.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("%d files left after Close", len(ents))
+	}
+}
+
+func TestBodyErrorIsUnknown(t *testing.T) {
+	boom := errors.New("connection reset")
+	text, err := Open("a.gz", io.MultiReader(bytes.NewReader(gz("abc")[:15]), iotest.ErrReader(boom)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(text)
+	var e *Error
+	if !errors.As(err, &e) || e.Class != Unknown || e.Exit != 0 || !errors.Is(err, boom) {
+		t.Errorf("error %#v, want Unknown wrapping the body error", err)
+	}
+}
