@@ -347,7 +347,9 @@ func (d *DB) committer() {
 }
 
 // Flush commits every row recorded so far and returns once they are on
-// disk, or with the error that lost them.
+// disk, or with the error that lost them. Such an error is sticky: every
+// later Record, Trim, Flush and WaitDurable returns it, since rows the
+// caller believes recorded are gone (the engine should end the run, exit 5).
 func (d *DB) Flush() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -203,9 +203,10 @@ func (t *Table) Record(g Group, key string, created int64) (Seq, error) {
 // would make it re-send their events, which is what the reference's plain
 // 500-row trim does to busy trails. keepFrom "" protects every row.
 //
-// Trim logs the reference's "+++ DB Maintenance" (debug level 1). A failure
-// is an *Error with Code 0 carrying the reference's message ("Failed to
-// execute DB cleanup - ..."): the reference prints it and carries on.
+// Trim logs the reference's "+++ DB Maintenance" (debug level 1). A failed
+// DELETE is an *Error with Code 0 carrying the reference's message ("Failed
+// to execute DB cleanup - ..."): the reference prints it and carries on.
+// ErrClosed, or the *Error of an earlier failed commit, is returned as is.
 //
 // For schema Custom the group has no region, as in the reference, so the
 // keep count spans all regions of the account; callers iterating regions
