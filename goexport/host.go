@@ -1,0 +1,138 @@
+package main
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../include
+#include "bridge.h"
+*/
+import "C"
+
+import (
+	"context"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/wazuh/aws-s3-go/core/logging"
+	"github.com/wazuh/aws-s3-go/core/sink"
+)
+
+// logTag is the tag of every line handed to the log callback.
+const logTag = "wazuh-modulesd:aws-s3"
+
+// pollInterval bounds how late a run notices aws_s3_stop or the host's
+// shutdown predicate.
+const pollInterval = 100 * time.Millisecond
+
+// C copies of constant strings, made once: the library is never unloaded.
+var (
+	cLogTag   = C.CString(logTag)
+	cLocation = C.CString(sink.Location)
+)
+
+// host is what aws_s3_init registered: Go copies of the strings, the C
+// callbacks as they were given.
+type host struct {
+	home    string
+	version string
+	logFn   C.aws_s3_log_callback
+	sendFn  C.aws_s3_send_callback
+	downFn  C.aws_s3_is_shutting_down_callback
+}
+
+// log hands one line to the host at a Wazuh level (logging.Level*).
+func (h *host) log(level int, msg string) {
+	cmsg := C.CString(msg)
+	defer C.free(unsafe.Pointer(cmsg))
+	C.bridge_log(h.logFn, C.int(level), cLogTag, cmsg)
+}
+
+// stopping reports whether the run should end: aws_s3_stop was called or
+// the host is shutting down.
+func (h *host) stopping() bool {
+	return C.bridge_stop_requested() != 0 || C.bridge_is_shutting_down(h.downFn) != 0
+}
+
+// watch cancels ctx once the host wants the run to end, and returns when
+// ctx is done.
+func (h *host) watch(ctx context.Context, cancel context.CancelFunc) {
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for {
+		if h.stopping() {
+			cancel()
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// logger returns the collector's Logger for a run at debug level debug.
+func (h *host) logger(debug int) logging.Logger {
+	return logging.NewFunc(h.log, debug)
+}
+
+// send hands one event to the host's send callback and returns its code
+// (0 delivered). The C copies live only for the call: the callback may not
+// keep the pointers.
+func (h *host) send(location string, payload []byte) int {
+	loc := cLocation
+	if location != sink.Location {
+		loc = C.CString(location)
+		defer C.free(unsafe.Pointer(loc))
+	}
+	p := (*C.char)(C.malloc(C.size_t(len(payload) + 1)))
+	defer C.free(unsafe.Pointer(p))
+	buf := unsafe.Slice((*byte)(unsafe.Pointer(p)), len(payload)+1)
+	copy(buf, payload)
+	buf[len(payload)] = 0
+	return int(C.bridge_send(h.sendFn, loc, p))
+}
+
+// registry is the host registered by aws_s3_init and the runs using it.
+// It is process-wide because the C interface is: one library per process,
+// initialised by the host, never unloaded.
+type registry struct {
+	mu   sync.Mutex
+	host *host
+	runs int
+}
+
+var reg registry
+
+// set registers h unless a run is in progress.
+func (r *registry) set(h *host) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.runs > 0 {
+		return false
+	}
+	r.host = h
+	return true
+}
+
+// acquire returns the registered host (nil before aws_s3_init) and counts
+// a run until release is called.
+func (r *registry) acquire() (h *host, release func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.host == nil {
+		return nil, func() {}
+	}
+	r.runs++
+	return r.host, func() {
+		r.mu.Lock()
+		r.runs--
+		r.mu.Unlock()
+	}
+}
+
+// current returns the registered host, or nil.
+func (r *registry) current() *host {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.host
+}

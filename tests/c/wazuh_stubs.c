@@ -1,0 +1,172 @@
+#include "wazuh_stubs.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+stub_state stubs;
+fake_library fake;
+
+volatile sig_atomic_t wm_shutdown_requested;
+int wm_max_eps = 100000;
+
+void stubs_reset(void) {
+    memset(&stubs, 0, sizeof(stubs));
+    memset(&fake, 0, sizeof(fake));
+    wm_shutdown_requested = 0;
+}
+
+static void record(stub_level level, const char *tag, const char *fmt, va_list args) {
+    if (stubs.nlogs >= STUB_MAX) {
+        return;
+    }
+    stub_log *l = &stubs.logs[stubs.nlogs++];
+    l->level = level;
+    snprintf(l->tag, sizeof(l->tag), "%s", tag);
+    vsnprintf(l->msg, sizeof(l->msg), fmt, args);
+}
+
+#define STUB_LOGGER(name, level)                                                                   \
+    void name(const char *tag, const char *file, int line, const char *func, const char *msg, ...) { \
+        (void)file;                                                                                \
+        (void)line;                                                                                \
+        (void)func;                                                                                \
+        va_list args;                                                                              \
+        va_start(args, msg);                                                                       \
+        record(level, tag, msg, args);                                                             \
+        va_end(args);                                                                              \
+    }
+
+STUB_LOGGER(_mtdebug1, STUB_DEBUG1)
+STUB_LOGGER(_mtdebug2, STUB_DEBUG2)
+STUB_LOGGER(_mtinfo, STUB_INFO)
+STUB_LOGGER(_mtwarn, STUB_WARN)
+STUB_LOGGER(_mterror, STUB_ERROR)
+
+int stubs_find(stub_level level, const char *msg) {
+    for (int i = 0; i < stubs.nlogs; i++) {
+        if (stubs.logs[i].level == level && strcmp(stubs.logs[i].msg, msg) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+int stubs_find_part(stub_level level, const char *part) {
+    for (int i = 0; i < stubs.nlogs; i++) {
+        if (stubs.logs[i].level == level && strstr(stubs.logs[i].msg, part) != NULL) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+int isDebug(void) { return stubs.debug; }
+
+/* One loop iteration per wm_aws_main call. */
+int FOREVER(void) { return 0; }
+
+time_t sched_scan_get_time_until_next_scan(sched_scan_config *config, const char *tag, const int run_on_start) {
+    (void)tag;
+    (void)run_on_start;
+    config->next_scheduled_scan_time = time(NULL);
+    return 0;
+}
+
+char *w_get_timestamp(time_t t) {
+    (void)t;
+    return strdup("2024/01/01 00:00:00");
+}
+
+void wm_sleep_until_interruptible(time_t abs_time) { (void)abs_time; }
+
+int wm_state_io(const char *tag, int op, void *state, size_t size) {
+    (void)tag;
+    (void)state;
+    (void)size;
+    if (op == WM_IO_WRITE) {
+        stubs.state_writes++;
+    }
+    return 0;
+}
+
+int StartMQPredicated(const char *key, short type, short n_attempts, bool (*fn_ptr)()) {
+    (void)key;
+    (void)type;
+    (void)n_attempts;
+    (void)fn_ptr;
+    stubs.startmq_calls++;
+    return 3;
+}
+
+int MQReconnectPredicated(const char *key, bool (*fn_ptr)()) {
+    (void)key;
+    (void)fn_ptr;
+    stubs.reconnects++;
+    return 4;
+}
+
+int SendMSGPredicated(int queue, const char *message, const char *locmsg, char loc, bool (*fn_ptr)()) {
+    (void)fn_ptr;
+    if (stubs.send_failures > 0) {
+        stubs.send_failures--;
+        return -1;
+    }
+    if (stubs.nsent < STUB_MAX) {
+        stub_msg *m = &stubs.sent[stubs.nsent++];
+        m->queue = queue;
+        snprintf(m->message, sizeof(m->message), "%s", message);
+        snprintf(m->location, sizeof(m->location), "%s", locmsg);
+        m->loc = loc;
+    }
+    return 0;
+}
+
+/* The fake libaws_s3.so -------------------------------------------------- */
+
+static int fake_init(const aws_s3_host *host) {
+    fake.inits++;
+    fake.host = *host;
+    snprintf(fake.home, sizeof(fake.home), "%s", host->wazuh_home);
+    fake.host.wazuh_home = fake.home;
+    return AWS_S3_OK;
+}
+
+static int fake_run(const char *target_json) {
+    if (fake.runs < 4) {
+        snprintf(fake.targets[fake.runs], sizeof(fake.targets[0]), "%s", target_json);
+    }
+    fake.runs++;
+    for (int i = 0; i < fake.script.nlines; i++) {
+        fake.host.log(fake.script.levels[i], AWS_S3_LOG_TAG, fake.script.lines[i]);
+    }
+    for (int i = 0; i < fake.script.nevents; i++) {
+        fake.send_results[i] = fake.host.send(AWS_S3_LOCATION, fake.script.events[i]);
+    }
+    return fake.script.code;
+}
+
+static void fake_stop(void) { fake.stops++; }
+
+static const char *fake_version(void) { return "aws-s3-go fake"; }
+
+static int fake_handle;
+
+void *so_get_module_handle(const char *so) {
+    if (stubs.library_missing || strcmp(so, "aws_s3") != 0) {
+        return NULL;
+    }
+    return &fake_handle;
+}
+
+void *so_get_function_sym(void *handle, const char *name) {
+    if (handle != &fake_handle) {
+        return NULL;
+    }
+    if (strcmp(name, "aws_s3_init") == 0) return (void *)fake_init;
+    if (strcmp(name, "aws_s3_run") == 0) return (void *)fake_run;
+    if (strcmp(name, "aws_s3_stop") == 0) return (void *)fake_stop;
+    if (strcmp(name, "aws_s3_version") == 0) return (void *)fake_version;
+    return NULL;
+}

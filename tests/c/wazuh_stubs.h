@@ -1,0 +1,83 @@
+/*
+ * wazuh_stubs.h - test doubles for the Wazuh API declared in
+ * cshim/wazuh_api.h: they record what the shim logs and sends, and let a
+ * test script the library the shim loads.
+ */
+#ifndef AWS_S3_TEST_WAZUH_STUBS_H
+#define AWS_S3_TEST_WAZUH_STUBS_H
+
+#include <stdbool.h>
+
+#include "aws_s3.h"
+#include "wazuh_api.h"
+
+#define STUB_MAX 256
+
+typedef enum { STUB_DEBUG1, STUB_DEBUG2, STUB_INFO, STUB_WARN, STUB_ERROR } stub_level;
+
+typedef struct {
+    stub_level level;
+    char tag[64];
+    char msg[4096];
+} stub_log;
+
+typedef struct {
+    int queue;
+    char message[4096];
+    char location[64];
+    char loc;
+} stub_msg;
+
+/* What the stubs recorded and what they will answer. */
+typedef struct {
+    stub_log logs[STUB_MAX];
+    int nlogs;
+    stub_msg sent[STUB_MAX];
+    int nsent;
+    int send_failures;   /* SendMSGPredicated fails this many times first */
+    int reconnects;      /* MQReconnectPredicated calls */
+    int startmq_calls;
+    int debug;           /* isDebug() */
+    bool library_missing;
+    int state_writes;
+} stub_state;
+
+extern stub_state stubs;
+
+/* Clears everything recorded and every scripted answer. */
+void stubs_reset(void);
+
+/* Index of the first log line at level equal to msg, or -1. */
+int stubs_find(stub_level level, const char *msg);
+/* Index of the first log line at level containing part, or -1. */
+int stubs_find_part(stub_level level, const char *part);
+
+/* The fake library ------------------------------------------------------- */
+
+#define FAKE_MAX_LINES 8
+
+/* What the fake aws_s3_run does: log these lines, send these events,
+ * then return code. */
+typedef struct {
+    int code;
+    int nlines;
+    int levels[FAKE_MAX_LINES];
+    const char *lines[FAKE_MAX_LINES];
+    int nevents;
+    const char *events[FAKE_MAX_LINES];
+} fake_script;
+
+typedef struct {
+    fake_script script;
+    aws_s3_host host;
+    char home[4096];
+    int inits;
+    int runs;
+    int stops;
+    int send_results[FAKE_MAX_LINES];
+    char targets[4][4096]; /* the target_json of the first runs */
+} fake_library;
+
+extern fake_library fake;
+
+#endif
