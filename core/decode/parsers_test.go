@@ -89,7 +89,7 @@ type recLog struct {
 	lines []string
 }
 
-func (l *recLog) add(s string) { l.mu.Lock(); l.lines = append(l.lines, s); l.mu.Unlock() }
+func (l *recLog) add(s string)              { l.mu.Lock(); l.lines = append(l.lines, s); l.mu.Unlock() }
 func (l *recLog) Debug(lvl int, msg string) { l.add(fmt.Sprintf("DEBUG%d: %s", lvl, msg)) }
 func (l *recLog) Info(msg string)           { l.add("INFO: " + msg) }
 func (l *recLog) Warning(msg string)        { l.add("WARNING: " + msg) }
