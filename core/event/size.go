@@ -245,7 +245,7 @@ func dropMembers(m, host *pyjson.Object, data []byte) ([]byte, *pyjson.Object) {
 	}
 	var cands []cand
 	for i, k := range host.Keys() {
-		if isMarker(k) || identifying[k] {
+		if isMarker(k) || identifying[k] || host == m && k == "integration" {
 			continue
 		}
 		v, _ := host.Get(k)

@@ -2,6 +2,7 @@ package event
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -222,6 +223,70 @@ func TestTruncateTo(t *testing.T) {
 			if encodedLen(out) != len(pyjson.AppendString(nil, out)) {
 				t.Fatalf("encodedLen disagrees with AppendString for %q", out)
 			}
+		}
+	}
+}
+
+// TestEncodeRandom checks the size guarantee on assorted large shapes,
+// including messages without an "aws" object.
+func TestEncodeRandom(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []string{"a", "é", "😀", "\"", "\x01", "\xed\xa0\x80", "z"}
+	budget := 0 // nodes left for the current message
+	var gen func(depth int) pyjson.Value
+	gen = func(depth int) pyjson.Value {
+		budget--
+		switch k := rng.IntN(6); {
+		case depth > 6 || budget <= 0 || k == 0:
+			var sb strings.Builder
+			n := rng.IntN(1000)
+			for i := 0; i < n; i++ {
+				sb.WriteString(alphabet[rng.IntN(len(alphabet))])
+			}
+			return sb.String()
+		case k == 1:
+			return pyjson.Number(strconv.Itoa(rng.IntN(1e6)))
+		case k <= 3:
+			l := make([]pyjson.Value, rng.IntN(40))
+			for i := range l {
+				l[i] = gen(depth + 1)
+			}
+			return l
+		default:
+			o := pyjson.NewObject(0)
+			for i := rng.IntN(40); i > 0; i-- {
+				o.Set("k"+strconv.Itoa(rng.IntN(1000)), gen(depth+1))
+			}
+			return o
+		}
+	}
+	for i := 0; i < 30; i++ {
+		budget = 400
+		var msg *pyjson.Object
+		if i%5 == 4 {
+			msg = pyjson.NewObject(3)
+			msg.Set("integration", "aws")
+			msg.Set("x", gen(0))
+			msg.Set("y", gen(0))
+		} else {
+			msg = trailMsg(t, func(ev *pyjson.Object) {
+				for j := 0; j < 8; j++ {
+					ev.Set("f"+strconv.Itoa(j), gen(0))
+				}
+			})
+		}
+		data, trimmed := Encode(msg)
+		if len(data) > MaxEvent {
+			t.Fatalf("case %d: %d bytes", i, len(data))
+		}
+		if !json.Valid(data) {
+			t.Fatalf("case %d: invalid JSON", i)
+		}
+		if trimmed != (len(pyjson.Marshal(msg)) > MaxEvent) {
+			t.Fatalf("case %d: trimmed=%v", i, trimmed)
+		}
+		if trimmed && !strings.Contains(string(data), `"integration": "aws"`) {
+			t.Fatalf("case %d: integration lost", i)
 		}
 	}
 }
