@@ -1,7 +1,6 @@
 package event
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -131,11 +130,3 @@ func datagram(msg *pyjson.Object) string {
 }
 
 func encoded(v pyjson.Value) string { return string(pyjson.Marshal(v)) }
-
-func compact(s string) string {
-	var b bytes.Buffer
-	if err := json.Compact(&b, []byte(s)); err != nil {
-		return s
-	}
-	return b.String()
-}
