@@ -478,6 +478,11 @@ static void wm_aws_run_target(const char *title, const char *launch, const char 
     free(output);
 }
 
+/* Weak under unit testing so that Wazuh's test_wm_aws.c can replace it,
+ * as it does with the original. */
+#ifdef WAZUH_UNIT_TESTING
+__attribute__((weak))
+#endif
 static void wm_aws_run_s3(wm_aws *config, wm_aws_bucket *b) {
     wm_aws_str cmd = {0}, title = {0};
     wm_aws_str_cat(&cmd, WM_AWS_SCRIPT_PATH);

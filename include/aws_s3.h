@@ -206,10 +206,14 @@ EXPORTED int aws_s3_init(const aws_s3_host *host);
  * e.g. {"bucket":{"type":"cloudtrail","name":"my-trail","regions":
  * "us-east-1"},"skip_on_error":"no","debug":1}
  *
- * A target whose values the Python script would reject returns the
- * script's code for it (AWS_S3_EXIT_ARGUMENTS, AWS_S3_EXIT_INVALID_TYPE,
- * AWS_S3_EXIT_REGION, ...); text that is not such an object returns
- * AWS_S3_EINVAL.
+ * Values are validated as ossec.conf and the Python script validated
+ * them. A value either would reject (an invalid type, region, date,
+ * bucket name, ...) returns the script's exit code for it, after an
+ * AWS_S3_LOG_ERROR line with the reason: AWS_S3_EXIT_ARGUMENTS (its code
+ * for a bad command line) unless the validation names a more specific one
+ * (AWS_S3_EXIT_INVALID_TYPE, AWS_S3_EXIT_REGION, AWS_S3_EXIT_SQS, ...).
+ * Text that is not such an object (not JSON, no or several kinds, unknown
+ * keys, non-string values) returns AWS_S3_EINVAL.
  */
 EXPORTED int aws_s3_run(const char *target_json);
 

@@ -90,9 +90,8 @@ static void test_run_rejects_bad_targets(void **state) {
         {"two kinds", "{\"bucket\":{\"name\":\"b\"},\"service\":{\"type\":\"inspector\"}}", AWS_S3_EINVAL,
          "exactly one of"},
         {"unknown key", "{\"bucket\":{\"name\":\"b\",\"colour\":\"red\"}}", AWS_S3_EINVAL, "colour"},
-        /* Values ossec.conf or the script would reject: argument error. */
-        {"invalid type", "{\"bucket\":{\"name\":\"my-bucket\",\"type\":\"nope\"}}", AWS_S3_EXIT_ARGUMENTS,
-         "Invalid bucket type 'nope'"},
+        /* Values ossec.conf or the script would reject: the script's code. */
+        {"invalid name", "{\"bucket\":{\"name\":\"Bad_Name\"}}", AWS_S3_EXIT_ARGUMENTS, "Bad_Name"},
         {"invalid skip", "{\"bucket\":{\"name\":\"my-bucket\"},\"skip_on_error\":\"maybe\"}", AWS_S3_EXIT_ARGUMENTS,
          "skip_on_error"},
     };
@@ -110,6 +109,19 @@ static void test_run_rejects_bad_targets(void **state) {
         }
         assert_string_equal(recorded.tags[at], AWS_S3_LOG_TAG);
     }
+}
+
+/* The script exits 12 for an unknown --type; until the validation reports
+ * that code, a bad type is an argument error like any other bad value. */
+static void test_run_rejects_invalid_type(void **state) {
+    (void)state;
+    aws_s3_host h = host_new("/var/ossec");
+    assert_int_equal(lib.init(&h), AWS_S3_OK);
+    int rc = lib.run("{\"bucket\":{\"name\":\"my-bucket\",\"type\":\"nope\"}}");
+    if (rc != AWS_S3_EXIT_INVALID_TYPE && rc != AWS_S3_EXIT_ARGUMENTS) {
+        fail_msg("aws_s3_run returned %d for an invalid type", rc);
+    }
+    assert_true(host_find(AWS_S3_LOG_ERROR, "Invalid bucket type 'nope'") >= 0);
 }
 
 static void test_dump_masks_secrets(void **state) {
@@ -158,6 +170,7 @@ int main(void) {
         cmocka_unit_test_setup(test_init_rejects_incomplete_hosts, reset),
         cmocka_unit_test_setup(test_init, reset),
         cmocka_unit_test_setup(test_run_rejects_bad_targets, reset),
+        cmocka_unit_test_setup(test_run_rejects_invalid_type, reset),
         cmocka_unit_test_setup(test_dump_masks_secrets, reset),
         cmocka_unit_test_setup(test_dump_invalid, reset),
         cmocka_unit_test_setup(test_stop_is_harmless_without_runs, reset),
