@@ -2,10 +2,28 @@
 // one invocation of the Python script did: list, fetch, decode,
 // filter/reformat, send, record — concurrently, and returning the script's
 // exit code for the same outcome.
+//
+// Objects are fetched and decoded by a bounded pool of workers while a
+// single sender delivers them in listing order; an object's row is written
+// only after every one of its events was accepted by the sink, and rows are
+// committed in key order, so the marker the next run starts after never
+// passes an object that was not delivered.
 package engine
 
 import (
+	"bufio"
 	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/logging"
@@ -18,12 +36,163 @@ type Host struct {
 	Version string         // metadata version row; "" = ask <Home>/bin/wazuh-control info
 	Log     logging.Logger // where log lines go
 	Sink    sink.Sink      // where events go
+	// Options tune concurrency; the zero value means the defaults.
+	Options Options
+	// Now returns the current time; nil means time.Now. Tests pin "today".
+	Now func() time.Time
+	// Stats, when set, accumulates what runs delivered.
+	Stats *Stats
 }
+
+// Stats counts what runs delivered. Safe for concurrent use.
+type Stats struct {
+	Objects atomic.Int64 // objects recorded as processed
+	Events  atomic.Int64 // events accepted by the sink
+	Bytes   atomic.Int64 // compressed bytes read from S3
+}
+
+// Options bound the resources of a run.
+type Options struct {
+	// Workers is the number of objects fetched and decoded at once.
+	Workers int
+	// ObjectBuffer is how many bytes of encoded events an object may
+	// hold before it starts streaming to the sink (objects smaller than
+	// this are all-or-nothing, like the reference).
+	ObjectBuffer int
+}
+
+// DefaultOptions suit a 2-core agent: decoding is CPU-bound, fetching is
+// I/O-bound, so a few more workers than cores keep both busy.
+var DefaultOptions = Options{Workers: 4, ObjectBuffer: 8 << 20}
+
+func (o Options) withDefaults() Options {
+	if o.Workers <= 0 {
+		o.Workers = DefaultOptions.Workers
+	}
+	if o.ObjectBuffer <= 0 {
+		o.ObjectBuffer = DefaultOptions.ObjectBuffer
+	}
+	return o
+}
+
+// DBPath is where the state database of bucket targets lives.
+func DBPath(home string) string { return filepath.Join(home, "wodles", "aws", "s3_cloudtrail.db") }
 
 // Run processes t once and returns the Python script's exit code for the
 // same outcome (0 success). It returns promptly when ctx is cancelled,
-// leaving the state database consistent.
-func Run(ctx context.Context, t config.Target, h Host) int {
-	h.Log.Error("engine: not implemented yet")
-	return 1
+// leaving the state database consistent; a cancelled run returns 2, the
+// code of the script interrupted by a signal.
+func Run(ctx context.Context, t config.Target, h Host) (code int) {
+	defer func() {
+		if v := recover(); v != nil {
+			h.Log.Error(panicError(v).Error())
+			code = exitUnknown
+		}
+	}()
+	if h.Now == nil {
+		h.Now = time.Now
+	}
+	if h.Stats == nil {
+		h.Stats = &Stats{}
+	}
+	h.Options = h.Options.withDefaults()
+	var err error
+	switch t.Kind {
+	case config.KindBucket:
+		err = runBucket(ctx, t, h)
+	default:
+		err = exitf(exitNotSupported, "The '%s' %s is not supported by this build yet.", t.Type, t.Kind)
+	}
+	return report(ctx, t, h.Log, err)
+}
+
+// report logs how a run ended and returns its exit code.
+func report(ctx context.Context, t config.Target, log logging.Logger, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.debugOnly > 0 {
+			log.Debug(ee.debugOnly, ee.msg)
+		} else if ee.msg != "" {
+			log.Error(ee.msg)
+		}
+		return ee.code
+	}
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		log.Warning("Run interrupted by shutdown; progress so far is saved.")
+		return 2
+	}
+	// An unexpected failure: the script's main() handler says
+	// "+++ Error: <e>" and exits 12, or 1 when debugging.
+	log.Debug(2, "+++ Error: "+err.Error())
+	if t.Debug > 0 {
+		log.Error("Unknown error: " + err.Error())
+		return exitUnknown
+	}
+	log.Error(err.Error())
+	return exitInvalidType
+}
+
+type panicErr struct {
+	v     any
+	stack string
+}
+
+func (p *panicErr) Error() string {
+	return fmt.Sprintf("internal error (please report): %v", p.v)
+}
+
+func panicError(v any) error { return &panicErr{v: v, stack: string(debug.Stack())} }
+
+// Regions accepted by the reference for buckets (aws_tools.py ALL_REGIONS).
+var allRegions = []string{
+	"af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2",
+	"ap-northeast-3", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2",
+	"ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7", "ca-central-1",
+	"ca-west-1", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
+	"eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1",
+	"mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+}
+
+// checkRegions is the script's run-time membership check (exit 22, the
+// message only in debug mode).
+func checkRegions(regions []string) error {
+	for _, r := range regions {
+		if !slices.Contains(allRegions, r) {
+			return &exitError{code: exitInvalidRegn, msg: fmt.Sprintf("+++ ERROR: Invalid region '%s'", r), debugOnly: 1}
+		}
+	}
+	return nil
+}
+
+var versionLine = regexp.MustCompile(`^WAZUH_VERSION=(.*)$`)
+
+// wazuhVersion reads WAZUH_VERSION from <home>/bin/wazuh-control info, the
+// value the reference stores in the metadata table.
+func wazuhVersion(ctx context.Context, home string) (string, error) {
+	bin := filepath.Join(home, "bin", "wazuh-control")
+	out, err := exec.CommandContext(ctx, bin, "info").Output()
+	if err != nil {
+		return "", fmt.Errorf("a problem occurred while executing %s", bin)
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	for sc.Scan() {
+		if m := versionLine.FindStringSubmatch(strings.TrimSpace(sc.Text())); m != nil {
+			return strings.ReplaceAll(m[1], `"`, ""), nil
+		}
+	}
+	return "ERROR", nil
+}
+
+// hasAWSConfig reports whether the user's ~/.aws/config exists (only for
+// the reference's debug line about retries).
+func hasAWSConfig() bool {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(home, ".aws", "config"))
+	return err == nil
 }

@@ -1,0 +1,554 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/wazuh/aws-s3-go/core/awsclient"
+	"github.com/wazuh/aws-s3-go/core/config"
+	"github.com/wazuh/aws-s3-go/core/event"
+	"github.com/wazuh/aws-s3-go/core/layout"
+	"github.com/wazuh/aws-s3-go/core/logging"
+	"github.com/wazuh/aws-s3-go/core/pyre"
+	"github.com/wazuh/aws-s3-go/core/state"
+)
+
+// Retention is how many rows per unit the maintenance keeps at least (the
+// reference's MAX_RECORD_RETENTION); rows the next listing still needs are
+// kept beyond it.
+const Retention = 500
+
+// bucketRun is the state of one bucket target's run.
+type bucketRun struct {
+	t       config.Target
+	h       Host
+	log     logging.Logger
+	opts    Options
+	lay     layout.Layout
+	s3      *s3.Client
+	clients *awsclient.Clients
+	db      *state.DB
+	table   *state.Table
+	builder *event.Builder
+	discard *event.Discard
+	today   time.Time
+	after   time.Time // only_logs_after, zero if unset
+	stats   *Stats
+}
+
+// unit is one iterated listing: an account and region (and flow log), or
+// the single listing of a custom-family bucket.
+type unit struct {
+	account, region, flowLog string
+	full                     string // listing prefix
+	group                    state.Group
+}
+
+func runBucket(ctx context.Context, t config.Target, h Host) error {
+	kind, ok := layout.Lookup(strings.ToLower(t.Type))
+	if !ok {
+		return errors.New("Invalid type of bucket")
+	}
+	if err := checkRegions(t.Regions); err != nil {
+		return err
+	}
+	r := &bucketRun{
+		t: t, h: h, log: h.Log, opts: h.Options,
+		lay:   layout.Layout{Kind: kind, Bucket: t.Bucket, Prefix: t.Prefix, Suffix: t.Suffix, Org: t.OrganizationID},
+		today: h.Now().UTC().Truncate(24 * time.Hour),
+		stats: h.Stats,
+	}
+	if t.OnlyLogsAfter != "" {
+		d, err := time.Parse("20060102", t.OnlyLogsAfter)
+		if err != nil {
+			return fmt.Errorf("invalid only_logs_after %q: %w", t.OnlyLogsAfter, err)
+		}
+		r.after = d
+	}
+	if t.DiscardField != "" {
+		pattern := t.DiscardRegex
+		if pattern == "" {
+			pattern = "None" // the script compiles str(None)
+		}
+		re, err := pyre.Compile(pattern)
+		if err != nil {
+			return err
+		}
+		r.discard = event.NewDiscard(t.DiscardField, pattern, re)
+	}
+	r.builder = &event.Builder{Type: kind.Type, Bucket: t.Bucket, Alias: t.AccountAlias, Log: h.Log}
+	if err := r.connect(ctx); err != nil {
+		return err
+	}
+	if err := r.openState(ctx); err != nil {
+		return err
+	}
+	defer r.db.Close()
+	if err := r.preflight(ctx); err != nil {
+		return err
+	}
+	events := r.stats.Events.Load()
+	err := r.iterate(ctx)
+	if ferr := r.db.Flush(); ferr != nil && err == nil {
+		err = ferr
+	}
+	if err == nil {
+		r.log.Debug(1, fmt.Sprintf("+++ Sent %d events to Analysisd", r.stats.Events.Load()-events))
+	}
+	return r.stateErr(err)
+}
+
+// stateErr maps database failures to the reference's exit codes.
+func (r *bucketRun) stateErr(err error) error {
+	var se *state.Error
+	if errors.As(err, &se) && se.Code != 0 {
+		return &exitError{code: se.Code, msg: se.Msg}
+	}
+	return err
+}
+
+// connect builds the AWS clients (the script's constructor).
+func (r *bucketRun) connect(ctx context.Context) error {
+	if !hasAWSConfig() {
+		r.log.Debug(2, "Generating default configuration for retries: mode standard - max_attempts 10")
+	}
+	if r.t.AccessKey != "" && r.t.SecretKey != "" {
+		r.log.Print("The access_key and secret_key authentication parameter was deprecated in 4.4. Please use another authentication method instead. Check https://documentation.wazuh.com/current/amazon/services/prerequisites/credentials.html for more information.")
+	}
+	c, err := awsclient.New(ctx, r.t)
+	if err != nil {
+		var pe *awsclient.ProfileError
+		if errors.As(err, &pe) {
+			return exitf(exitProfile, "%s", pe.Error())
+		}
+		return exitf(exitCredentials, "Access error: %s", err)
+	}
+	r.clients = c
+	r.s3 = c.S3ForBucket(ctx, r.t.Bucket)
+	return nil
+}
+
+func (r *bucketRun) openState(ctx context.Context) error {
+	version := r.h.Version
+	if version == "" {
+		v, err := wazuhVersion(ctx, r.h.Home)
+		if err != nil {
+			return exitf(exitUnknown, "%s", err)
+		}
+		version = v
+	}
+	db, err := state.Open(DBPath(r.h.Home), version, r.log)
+	if err != nil {
+		return r.stateErr(err)
+	}
+	r.db = db
+	return nil
+}
+
+// preflight runs the checks the script made before iterating.
+func (r *bucketRun) preflight(ctx context.Context) error {
+	if r.lay.Kind.Type == "guardduty" {
+		out, err := r.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
+			Bucket: aws.String(r.t.Bucket), Prefix: aws.String(r.t.Prefix + "AWSLogs"),
+			Delimiter: aws.String("/"), MaxKeys: aws.Int32(1),
+		})
+		if err != nil {
+			r.log.Debug(2, "+++ Unexpected error: "+clientError(err))
+			return exitf(exitS3Query, "Unexpected error querying/working with objects in S3: %s", clientError(err))
+		}
+		if len(out.CommonPrefixes) == 0 {
+			return exitf(exitInvalidType, "Invalid type of bucket")
+		}
+	}
+	if err := r.checkBucket(ctx); err != nil {
+		return err
+	}
+	schema := map[layout.Schema]state.Schema{
+		layout.SchemaRegion: state.Region, layout.SchemaVPC: state.VPC, layout.SchemaCustom: state.Custom,
+	}[r.lay.Kind.Schema]
+	tbl, created, err := r.db.EnsureTable(r.lay.Kind.Table, schema)
+	if err != nil {
+		return r.stateErr(err)
+	}
+	if created {
+		r.log.Debug(1, "+++ Table does not exist; create")
+	}
+	r.table = tbl
+	return nil
+}
+
+// checkBucket: the bucket must hold at least one folder under the prefix
+// (server access: anything at all).
+func (r *bucketRun) checkBucket(ctx context.Context) error {
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(r.t.Bucket), Prefix: aws.String(r.t.Prefix), Delimiter: aws.String("/")}
+	p := s3.NewListObjectsV2Paginator(r.s3, in)
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return r.checkBucketErr(err)
+		}
+		if len(out.CommonPrefixes) > 0 {
+			return nil
+		}
+		if r.lay.Kind.Type == "server_access" {
+			if len(out.Contents) > 0 {
+				return nil
+			}
+			break
+		}
+	}
+	return exitf(exitEmptyBucket, "No files were found in '%s'. No logs will be processed.", r.lay.BucketPath())
+}
+
+func (r *bucketRun) checkBucketErr(err error) error {
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case isThrottling(err):
+		return exitf(exitThrottling, throttlingText, "check_bucket", clientError(err))
+	case apiCode(err) == "SignatureDoesNotMatch" || apiCode(err) == "InvalidAccessKeyId":
+		return exitf(exitCredentials, "Invalid credentials to access S3 Bucket")
+	case apiCode(err) == "RequestTimeTooSkewed":
+		return exitf(exitClockSkew, "The server datetime and datetime of the AWS environment differ")
+	case apiCode(err) != "":
+		return exitf(exitUnknown, "Unexpected error: '%s'.", clientError(err))
+	case isConnection(err):
+		return exitf(exitEndpoint, "%s", err)
+	}
+	return err
+}
+
+// listErr maps listing failures inside the iteration (exit 16, 1 or 7).
+func (r *bucketRun) listErr(err error) error {
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	case isThrottling(err):
+		return exitf(exitThrottling, throttlingText, "iter_files_in_bucket", clientError(err))
+	case apiCode(err) != "":
+		return exitf(exitUnknown, "ERROR: The \"iter_files_in_bucket\" request failed: %s", clientError(err))
+	}
+	r.log.Debug(2, "+++ Unexpected error: "+err.Error())
+	return exitf(exitS3Query, "Unexpected error querying/working with objects in S3: %s", err)
+}
+
+// iterate walks accounts, regions and flow logs (or the single custom
+// listing) through the pipeline.
+func (r *bucketRun) iterate(ctx context.Context) error {
+	p := newPipeline(ctx, r)
+	return p.run(func(p *pipeline) error {
+		if !r.lay.Kind.Iterates() {
+			account, err := r.clients.CallerAccount(p.ctx)
+			if err != nil {
+				return fmt.Errorf("%s", clientError(err))
+			}
+			u := &unit{account: account, full: r.lay.Full("", "")}
+			u.group = state.Group{BucketPath: r.lay.BucketPath(), Account: account}
+			return r.listUnit(p, u)
+		}
+		accounts := r.t.AccountIDs
+		if len(accounts) == 0 {
+			var err error
+			if accounts, err = r.findAccounts(p.ctx); err != nil {
+				return err
+			}
+		}
+		for _, a := range accounts {
+			regions := r.t.Regions
+			if len(regions) == 0 {
+				// The reference reuses the first account's regions for
+				// every account, so an account with a region of its own
+				// was never read; each account is asked here.
+				var err error
+				if regions, err = r.findRegions(p.ctx, a); err != nil {
+					return err
+				}
+				if len(regions) == 0 {
+					r.log.Debug(1, "+++ No regions found for AWS Account "+a)
+					continue
+				}
+			}
+			for _, reg := range regions {
+				r.log.Debug(1, fmt.Sprintf("+++ Working on %s - %s", a, reg))
+				if r.lay.Kind.Type == "vpcflow" {
+					if err := r.listFlowLogs(p, a, reg); err != nil {
+						return err
+					}
+					continue
+				}
+				u := &unit{account: a, region: reg, full: r.lay.Full(a, reg)}
+				u.group = state.Group{BucketPath: r.lay.BucketPath(), Account: a, Region: reg}
+				if err := r.listUnit(p, u); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+var twelveDigits = regexp.MustCompile(`^\d{12}$`)
+
+func (r *bucketRun) findAccounts(ctx context.Context) ([]string, error) {
+	base := r.lay.Base()
+	out, err := r.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(r.t.Bucket), Prefix: aws.String(base), Delimiter: aws.String("/")})
+	if err != nil {
+		return nil, r.discoveryErr("find_account_ids", err)
+	}
+	if len(out.CommonPrefixes) == 0 {
+		return nil, exitf(exitInvalidPref, "No logs found in '%s'. Check the provided prefix and the location of the logs for the bucket type '%s'", base, r.lay.Kind.Type)
+	}
+	var accounts []string
+	for _, cp := range out.CommonPrefixes {
+		parts := strings.Split(aws.ToString(cp.Prefix), "/")
+		if len(parts) >= 2 && twelveDigits.MatchString(parts[len(parts)-2]) {
+			accounts = append(accounts, parts[len(parts)-2])
+		}
+	}
+	return accounts, nil
+}
+
+func (r *bucketRun) findRegions(ctx context.Context, account string) ([]string, error) {
+	var regions []string
+	p := s3.NewListObjectsV2Paginator(r.s3, &s3.ListObjectsV2Input{Bucket: aws.String(r.t.Bucket), Prefix: aws.String(r.lay.ServicePrefix(account)), Delimiter: aws.String("/")})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, r.discoveryErr("find_regions", err)
+		}
+		for _, cp := range out.CommonPrefixes {
+			parts := strings.Split(strings.TrimSuffix(aws.ToString(cp.Prefix), "/"), "/")
+			regions = append(regions, parts[len(parts)-1])
+		}
+	}
+	return regions, nil
+}
+
+func (r *bucketRun) discoveryErr(op string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	if isThrottling(err) {
+		r.log.Debug(2, fmt.Sprintf("ERROR: The '%s' request was denied due to request throttling. ", op))
+		return &exitError{code: exitThrottling}
+	}
+	if apiCode(err) != "" {
+		return &exitError{code: exitUnknown, msg: fmt.Sprintf("ERROR: The \"%s\" request failed: %s", op, clientError(err)), debugOnly: 1}
+	}
+	return r.listErr(err)
+}
+
+func (r *bucketRun) listFlowLogs(p *pipeline, account, region string) error {
+	ids, err := r.flowLogIDs(p.ctx, region)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		u := &unit{account: account, region: region, flowLog: id, full: r.lay.Full(account, region)}
+		u.group = state.Group{BucketPath: r.lay.BucketPath(), Account: account, Region: region, FlowLogID: id}
+		if err := r.listUnit(p, u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flowLogIDs lists the flow logs of region. Unlike the reference it
+// follows NextToken, so accounts with many flow logs lose none.
+func (r *bucketRun) flowLogIDs(ctx context.Context, region string) ([]string, error) {
+	var ids []string
+	p := ec2.NewDescribeFlowLogsPaginator(r.clients.EC2(region), &ec2.DescribeFlowLogsInput{})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			if errors.Is(err, context.Canceled) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%s", clientError(err))
+		}
+		for _, fl := range out.FlowLogs {
+			ids = append(ids, aws.ToString(fl.FlowLogId))
+		}
+	}
+	return ids, nil
+}
+
+// noLogs prints the reference's "nothing to process" line of a unit.
+func (r *bucketRun) noLogs(u *unit) {
+	switch {
+	case u.flowLog != "":
+		r.log.Debug(1, fmt.Sprintf("+++ No logs to process for %s flow log ID in bucket: %s/%s", u.flowLog, u.account, u.region))
+	case u.region != "":
+		r.log.Debug(1, fmt.Sprintf("+++ No logs to process in bucket: %s/%s", u.account, u.region))
+	default:
+		r.log.Debug(1, "+++ No logs to process in bucket: "+r.t.Bucket)
+	}
+}
+
+// startAfter is the StartAfter of u's listing (and the first key the
+// maintenance must keep).
+func (r *bucketRun) startAfter(u *unit) (layout.Start, error) {
+	last := ""
+	if !r.t.Reparse {
+		k, ok, err := r.table.LastKey(u.group, r.lay.LikePrefix(u.full))
+		if err != nil {
+			return layout.Start{}, r.stateErr(err)
+		}
+		if ok {
+			last = k
+		}
+	}
+	st, err := r.lay.StartAfter(u.full, last, r.after, r.today, r.t.Reparse)
+	if err != nil {
+		return st, exitf(exitThrottling, "%s", err)
+	}
+	return st, nil
+}
+
+// listUnit lists one unit and queues its new objects, then its maintenance.
+func (r *bucketRun) listUnit(p *pipeline, u *unit) error {
+	st, err := r.startAfter(u)
+	if err != nil {
+		return err
+	}
+	r.log.Debug(2, "+++ Marker: "+st.Shown)
+	if st.Shown != st.After && r.lay.Kind.Type == "guardduty" {
+		r.log.Debug(2, "+++ GuardDuty: Rewound marker to day folder: "+st.After)
+	}
+	if r.t.Reparse {
+		r.log.Debug(2, "++ Reparse mode enabled")
+	}
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(r.t.Bucket), Prefix: aws.String(u.full), MaxKeys: aws.Int32(1000), StartAfter: aws.String(st.After)}
+	for {
+		out, err := r.s3.ListObjectsV2(p.ctx, in)
+		if err != nil {
+			return r.listErr(err)
+		}
+		if len(out.Contents) == 0 {
+			r.noLogs(u)
+			break
+		}
+		contents := out.Contents
+		if r.lay.Kind.Type == "config" {
+			if contents, err = r.configPage(contents); err != nil {
+				return err
+			}
+		}
+		queued := 0
+		for _, c := range contents {
+			ok, err := r.wanted(u, c)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			o := &object{unit: u, key: aws.ToString(c.Key), size: aws.ToInt64(c.Size), lastModified: aws.ToTime(c.LastModified)}
+			if err := p.enqueue(o); err != nil {
+				return err
+			}
+			queued++
+		}
+		if queued == 0 {
+			r.noLogs(u)
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			break
+		}
+		in = &s3.ListObjectsV2Input{Bucket: aws.String(r.t.Bucket), Prefix: aws.String(u.full), MaxKeys: aws.Int32(1000), ContinuationToken: out.NextContinuationToken}
+	}
+	return p.enqueue(&object{unit: u, endOfUnit: true})
+}
+
+// configPage sorts a Config page by the date in its keys and keeps only
+// dates from only_logs_after on, as the reference does.
+func (r *bucketRun) configPage(contents []s3types.Object) ([]s3types.Object, error) {
+	type dated struct {
+		o s3types.Object
+		d time.Time
+	}
+	var ds []dated
+	for _, c := range contents {
+		d, ok := layout.KeyDate(aws.ToString(c.Key))
+		if !ok {
+			if strings.HasSuffix(aws.ToString(c.Key), "/") {
+				continue
+			}
+			return nil, exitf(exitS3Query, "Unexpected error querying/working with objects in S3: no date in key %s", aws.ToString(c.Key))
+		}
+		if !r.after.IsZero() && d.Before(r.after) {
+			continue
+		}
+		ds = append(ds, dated{c, d})
+	}
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].d.Before(ds[j].d) })
+	out := make([]s3types.Object, len(ds))
+	for i, d := range ds {
+		out[i] = d.o
+	}
+	return out, nil
+}
+
+// wanted applies the per-object filters of the listing loop.
+func (r *bucketRun) wanted(u *unit, c s3types.Object) (bool, error) {
+	key := aws.ToString(c.Key)
+	if key == "" || strings.HasSuffix(key, "/") {
+		return false, nil
+	}
+	if u.flowLog != "" && !strings.Contains(key, u.flowLog) {
+		return false, nil
+	}
+	if !r.lay.BelongsTo(key, u.full) {
+		r.log.Debug(3, "++ Skipping file with another prefix: "+key)
+		return false, nil
+	}
+	done, err := r.table.Processed(u.group, key)
+	if err != nil {
+		return false, r.stateErr(err)
+	}
+	if done {
+		if r.t.Reparse {
+			r.log.Debug(1, "++ File previously processed, but reparse flag set: "+key)
+		} else {
+			lvl := 1
+			if r.lay.Kind.Type == "server_access" {
+				lvl = 2
+			}
+			r.log.Debug(lvl, "++ Skipping previously processed file: "+key)
+			return false, nil
+		}
+	}
+	r.log.Debug(2, "++ Found new log: "+key)
+	return true, nil
+}
+
+// maintain trims u's rows once all its objects were recorded.
+func (r *bucketRun) maintain(u *unit) error {
+	st, err := r.startAfter(u)
+	if err != nil {
+		return err
+	}
+	from := ""
+	if r.lay.Kind.Schema == layout.SchemaCustom && r.lay.Kind.Iterates() {
+		from = u.full
+	}
+	if _, err := r.table.TrimRange(u.group, Retention, from, st.After); err != nil {
+		var se *state.Error
+		if errors.As(err, &se) && se.Code == 0 {
+			r.log.Error(se.Msg)
+			return nil
+		}
+		return r.stateErr(err)
+	}
+	return nil
+}

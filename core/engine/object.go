@@ -1,0 +1,189 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/wazuh/aws-s3-go/core/decode"
+	"github.com/wazuh/aws-s3-go/core/event"
+	"github.com/wazuh/aws-s3-go/core/pyjson"
+)
+
+// fatalError ends the run whatever skip_on_error says (the reference's
+// failures outside get_log_file: reformatting, sending).
+type fatalError struct{ err error }
+
+func (f *fatalError) Error() string { return f.err.Error() }
+func (f *fatalError) Unwrap() error { return f.err }
+
+// countingReader counts the compressed bytes read from S3.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// process fetches, decodes and encodes one object (a worker's job).
+func (r *bucketRun) process(ctx context.Context, o *object) {
+	e := &emitter{ctx: ctx, o: o, limit: r.opts.ObjectBuffer}
+	if err := context.Cause(ctx); err != nil {
+		e.finish(err)
+		return
+	}
+	e.finish(r.decodeObject(ctx, o, e))
+}
+
+func (r *bucketRun) decodeObject(ctx context.Context, o *object, e *emitter) error {
+	out, err := r.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(r.t.Bucket), Key: aws.String(o.key)})
+	if err != nil {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		return &decode.Error{Class: decode.Unknown, Key: o.key, Detail: "ClientError(" + strconv.Quote(clientError(err)) + ")", Err: err}
+	}
+	body := &countingReader{r: out.Body}
+	defer out.Body.Close()
+	defer func() { r.stats.Bytes.Add(body.n) }()
+	text, err := decode.Open(o.key, body)
+	if err != nil {
+		return err
+	}
+	defer text.Close()
+	opts := decode.Options{Log: r.log, SkipOnError: r.t.SkipOnError, Prefix: r.t.Prefix}
+	return decode.Events(r.lay.Kind.Type, o.key, text, opts, func(ev *pyjson.Object) error {
+		if r.discard != nil {
+			if r.discard.Skip(ev, r.log) {
+				return nil
+			}
+		} else if r.log.Enabled(3) {
+			r.log.Debug(3, `+++ The "None" regex did not find a match in the "None" field. The event will be processed.`)
+		}
+		msgs, err := r.builder.Messages(o.key, o.unit.account, ev)
+		if err != nil {
+			return &fatalError{err}
+		}
+		for _, m := range msgs {
+			if err := e.add(r.encode(m)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// encode applies the size policy and logs what the reference logged.
+func (r *bucketRun) encode(m *pyjson.Object) []byte {
+	data, trimmed := event.Encode(m)
+	if trimmed {
+		r.log.Debug(1, fmt.Sprintf("Event size exceeds the maximum allowed limit of %d bytes.", 65535))
+		r.log.Warning(fmt.Sprintf("An event of the object %s exceeded the %d bytes a queue message can hold and was trimmed (marked \"wazuh_truncated\").", logFile(m), event.MaxEvent))
+	}
+	return data
+}
+
+func logFile(m *pyjson.Object) string {
+	a, _ := m.Get("aws")
+	if ao, ok := a.(*pyjson.Object); ok {
+		if li, ok := ao.Get("log_info"); ok {
+			if lio, ok := li.(*pyjson.Object); ok {
+				if f, ok := lio.Get("log_file"); ok {
+					s, _ := f.(string)
+					return s
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// deliver sends an object's events, handles its failure, removes it when
+// asked, and records it (the sender's job, in listing order).
+func (r *bucketRun) deliver(ctx context.Context, o *object) error {
+	n := int64(0)
+	for batch := range o.out {
+		for _, msg := range batch {
+			if r.log.Enabled(3) {
+				r.log.Debug(3, string(msg))
+			}
+			if err := r.h.Sink.Send(ctx, msg); err != nil {
+				return r.sendErr(err)
+			}
+			n++
+		}
+	}
+	r.stats.Events.Add(n)
+	if err := o.err; err != nil {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		var fe *fatalError
+		if errors.As(err, &fe) {
+			r.log.Debug(2, "+++ Unexpected error: "+fe.err.Error())
+			return exitf(exitS3Query, "Unexpected error querying/working with objects in S3: %s", fe.err)
+		}
+		var de *decode.Error
+		if !errors.As(err, &de) {
+			return err
+		}
+		if de.Exit != 0 {
+			// Failures the reference handles inside its parsers: it
+			// prints them and exits, unless skip_on_error lets this one
+			// go on to the per-object handler.
+			if !(r.t.SkipOnError && de.Skippable) {
+				return &exitError{code: de.Exit, msg: de.Log}
+			}
+			r.log.Error(de.Log)
+		}
+		if !r.t.SkipOnError {
+			return &exitError{code: de.Class.ExitCode(), msg: de.Message()}
+		}
+		r.log.Debug(1, "++ "+de.Message()+"; skipping...")
+		msg := r.encode(r.builder.ErrorMessage(o.key, o.unit.account, de.Message()))
+		if err := r.h.Sink.Send(ctx, msg); err != nil {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			r.log.Debug(1, "++ Failed to send message to Wazuh")
+		}
+	}
+	if r.t.Remove {
+		r.log.Debug(2, "+++ Remove file from S3 Bucket:"+o.key)
+		if _, err := r.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(r.t.Bucket), Key: aws.String(o.key)}); err != nil {
+			return r.listErr(err)
+		}
+	}
+	r.stats.Objects.Add(1)
+	if r.t.Reparse {
+		return nil
+	}
+	created, err := r.lay.CreatedDate(o.key, o.lastModified)
+	if err != nil {
+		r.log.Debug(2, fmt.Sprintf("+++ Error marking log %s as completed: %s", o.key, err))
+		return nil
+	}
+	if _, err := r.table.Record(o.unit.group, o.key, created); err != nil {
+		return r.stateErr(err)
+	}
+	return nil
+}
+
+// sendErr maps a sink failure. Sinks wait and retry while the queue is
+// unavailable, so an error here is a cancelled run or an undeliverable
+// event.
+func (r *bucketRun) sendErr(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return exitf(exitSend, "Error sending message to wazuh: %s", err)
+}

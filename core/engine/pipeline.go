@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// object is one listed S3 object on its way through the pipeline. Workers
+// fetch and decode objects concurrently; the sender delivers them strictly
+// in listing order, so that rows are committed in key order and the resume
+// marker (the greatest recorded key) never passes an unfinished object.
+type object struct {
+	unit         *unit
+	key          string
+	size         int64
+	lastModified time.Time
+
+	// out carries batches of encoded events. The worker sends the first
+	// batch only when the object is fully decoded or its events exceed
+	// the per-object buffer: an object that fails to parse sends nothing,
+	// as in the reference, unless it is too large to hold.
+	out chan [][]byte
+	err error // why decoding stopped; read after out is closed
+
+	// endOfUnit marks the pseudo-object queued after the last object of
+	// an iterated unit: the sender runs the unit's maintenance there.
+	endOfUnit bool
+}
+
+// batchBytes is the size of the batches a streaming object is cut into.
+const batchBytes = 256 << 10
+
+// pipeline runs listing, workers and the sender of one target run.
+type pipeline struct {
+	r       *bucketRun
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+	order   chan *object // listing order, to the sender
+	work    chan *object // to the workers
+	workers sync.WaitGroup
+}
+
+func newPipeline(ctx context.Context, r *bucketRun) *pipeline {
+	ctx, cancel := context.WithCancelCause(ctx)
+	return &pipeline{
+		r:      r,
+		ctx:    ctx,
+		cancel: cancel,
+		order:  make(chan *object, r.opts.Workers*4),
+		work:   make(chan *object, r.opts.Workers*4),
+	}
+}
+
+// run lists with list (which calls enqueue), and returns the first error
+// that ended the run (nil when everything was delivered and recorded).
+func (p *pipeline) run(list func(p *pipeline) error) error {
+	for i := 0; i < p.r.opts.Workers; i++ {
+		p.workers.Add(1)
+		go func() {
+			defer p.workers.Done()
+			defer p.recoverTo()
+			for o := range p.work {
+				p.r.process(p.ctx, o)
+			}
+		}()
+	}
+	var listErr error
+	go func() {
+		defer close(p.work)
+		defer close(p.order)
+		defer p.recoverTo()
+		if err := list(p); err != nil {
+			listErr = err
+			p.cancel(err)
+		}
+	}()
+	sendErr := p.send()
+	if sendErr != nil {
+		p.cancel(sendErr)
+	}
+	// Drain so that the lister and the workers can finish.
+	for o := range p.order {
+		if !o.endOfUnit {
+			for range o.out {
+			}
+		}
+	}
+	p.workers.Wait()
+	if sendErr != nil {
+		return sendErr
+	}
+	if listErr != nil {
+		return listErr
+	}
+	if cause := context.Cause(p.ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	return p.ctx.Err()
+}
+
+// recoverTo turns a panic in a pipeline goroutine into the end of the run.
+func (p *pipeline) recoverTo() {
+	if v := recover(); v != nil {
+		p.cancel(panicError(v))
+	}
+}
+
+// enqueue hands one object to the workers and the sender.
+func (p *pipeline) enqueue(o *object) error {
+	if !o.endOfUnit {
+		o.out = make(chan [][]byte, 2)
+	}
+	select {
+	case p.order <- o:
+	case <-p.ctx.Done():
+		return context.Cause(p.ctx)
+	}
+	if o.endOfUnit {
+		return nil
+	}
+	select {
+	case p.work <- o:
+		return nil
+	case <-p.ctx.Done():
+		return context.Cause(p.ctx)
+	}
+}
+
+// send delivers objects in order and records each one once all its events
+// were accepted.
+func (p *pipeline) send() error {
+	for o := range p.order {
+		if o.endOfUnit {
+			if err := p.r.maintain(o.unit); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := p.r.deliver(p.ctx, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emitter collects one object's encoded events for the sender.
+type emitter struct {
+	ctx       context.Context
+	o         *object
+	limit     int
+	pending   [][]byte
+	size      int
+	streaming bool
+}
+
+func (e *emitter) add(msg []byte) error {
+	e.pending = append(e.pending, msg)
+	e.size += len(msg)
+	if !e.streaming && e.size < e.limit {
+		return nil
+	}
+	if e.streaming && e.size < batchBytes {
+		return nil
+	}
+	e.streaming = true
+	return e.flush()
+}
+
+func (e *emitter) flush() error {
+	if len(e.pending) == 0 {
+		return nil
+	}
+	select {
+	case e.o.out <- e.pending:
+	case <-e.ctx.Done():
+		return context.Cause(e.ctx)
+	}
+	e.pending, e.size = nil, 0
+	return nil
+}
+
+// finish publishes what is left and the object's outcome.
+func (e *emitter) finish(err error) {
+	if ferr := e.flush(); ferr != nil && err == nil {
+		err = ferr
+	}
+	e.o.err = err
+	close(e.o.out)
+}
