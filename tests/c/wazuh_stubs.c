@@ -123,6 +123,52 @@ int SendMSGPredicated(int queue, const char *message, const char *locmsg, char l
     return 0;
 }
 
+#ifdef STUBS_REAL_LIBRARY
+/* The real libaws_s3.so, named by AWS_S3_LIBRARY, with aws_s3_run wrapped
+ * so that tests can see the targets the shim builds. */
+#include <dlfcn.h>
+
+static aws_s3_run_func real_run;
+static aws_s3_dump_func real_dump;
+static aws_s3_free_func real_free;
+
+static int recording_run(const char *target_json) {
+    int n = fake.runs++;
+    if (n < 4) {
+        snprintf(fake.targets[n], sizeof(fake.targets[0]), "%s", target_json);
+    }
+    if (!fake.dump_instead) {
+        return real_run(target_json);
+    }
+    char *dump = real_dump(target_json);
+    if (dump == NULL) {
+        return AWS_S3_EINVAL;
+    }
+    if (n < 4) {
+        snprintf(fake.dumps[n], sizeof(fake.dumps[0]), "%s", dump);
+    }
+    real_free(dump);
+    return AWS_S3_OK;
+}
+
+void *so_get_module_handle(const char *so) {
+    if (stubs.library_missing || strcmp(so, "aws_s3") != 0) {
+        return NULL;
+    }
+    return dlopen(getenv("AWS_S3_LIBRARY"), RTLD_LAZY);
+}
+
+void *so_get_function_sym(void *handle, const char *name) {
+    real_run = (aws_s3_run_func)dlsym(handle, "aws_s3_run");
+    real_dump = (aws_s3_dump_func)dlsym(handle, "aws_s3_dump");
+    real_free = (aws_s3_free_func)dlsym(handle, "aws_s3_free");
+    if (strcmp(name, "aws_s3_run") == 0) {
+        return real_run ? (void *)recording_run : NULL;
+    }
+    return dlsym(handle, name);
+}
+
+#else
 /* The fake libaws_s3.so -------------------------------------------------- */
 
 static int fake_init(const aws_s3_host *host) {
@@ -170,3 +216,4 @@ void *so_get_function_sym(void *handle, const char *name) {
     if (strcmp(name, "aws_s3_version") == 0) return (void *)fake_version;
     return NULL;
 }
+#endif

@@ -76,6 +76,10 @@ typedef struct {
     int stops;
     int send_results[FAKE_MAX_LINES];
     char targets[4][4096]; /* the target_json of the first runs */
+    /* With the real library (STUBS_REAL_LIBRARY): answer aws_s3_run with
+     * aws_s3_dump of the target instead of running it, keeping the dump. */
+    bool dump_instead;
+    char dumps[4][4096];
 } fake_library;
 
 extern fake_library fake;
