@@ -181,8 +181,13 @@ func (e *emitter) flush() error {
 	return nil
 }
 
-// finish publishes what is left and the object's outcome.
+// finish publishes what is left and the object's outcome. An object that
+// failed before it started streaming sends none of its events, as the
+// reference parsed a whole object before sending any of it.
 func (e *emitter) finish(err error) {
+	if err != nil && !e.streaming {
+		e.pending = nil
+	}
 	if ferr := e.flush(); ferr != nil && err == nil {
 		err = ferr
 	}
