@@ -39,7 +39,7 @@ ctest: lib
 
 # Replays the reference corpus through build/aws-s3 (needs moto_server).
 corpus: exe
-	python3 ../shared/corpus/tools/compare.py --impl $(BUILD)/aws-s3 --loose-errors ../shared/corpus
+	tests/corpus/run.sh
 
 test: vet gotest ctest
 
