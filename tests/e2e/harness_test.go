@@ -1,0 +1,568 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/wazuh/aws-s3-go/core/config"
+	"github.com/wazuh/aws-s3-go/core/engine"
+	"github.com/wazuh/aws-s3-go/core/logging"
+	"github.com/wazuh/aws-s3-go/core/sink"
+	"github.com/wazuh/aws-s3-go/tests/fixture"
+)
+
+// version is the metadata version the host passes (no wazuh-control).
+const version = "v5.1.0"
+
+func queuePath(home string) string { return filepath.Join(home, "queue", "sockets", "queue") }
+
+// env is one test's world: its own S3, Wazuh home and queue socket.
+type env struct {
+	t    *testing.T
+	s3   *fixture.S3
+	home string
+	q    *queue
+}
+
+// newEnv starts an S3 with the given buckets and binds the queue socket
+// (unless bind is false).
+func newEnv(t *testing.T, bind bool, buckets ...string) *env {
+	t.Helper()
+	srv, err := fixture.StartS3()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	// Short: sun_path holds 108 bytes.
+	home, err := os.MkdirTemp("", "q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(home) })
+	if err := os.MkdirAll(filepath.Dir(queuePath(home)), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, s3: srv, home: home, q: &queue{path: queuePath(home)}}
+	t.Cleanup(e.q.close)
+	if bind {
+		e.q.bind(t)
+	}
+	for _, b := range buckets {
+		if err := srv.CreateBucket(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
+}
+
+func (e *env) put(bucket, key string, body []byte) {
+	e.t.Helper()
+	if err := e.s3.Put(context.Background(), bucket, key, body); err != nil {
+		e.t.Fatalf("put %s: %v", key, err)
+	}
+}
+
+// argv is the command line modulesd passes for a bucket, plus extra.
+func (e *env) argv(bucket, typ string, extra ...string) []string {
+	return append([]string{"--bucket", bucket, "--service_endpoint", e.s3.URL, "--type", typ, "--debug", "2"}, extra...)
+}
+
+func (e *env) dbPath() string { return engine.DBPath(e.home) }
+
+// runResult is how one in-process run ended.
+type runResult struct {
+	code   int
+	log    string
+	frames [][]byte // what reached the queue during the run
+}
+
+// run parses argv as the script would and runs it with today = now,
+// returning its exit code, its log and the frames it delivered.
+func (e *env) run(ctx context.Context, argv []string, now time.Time) runResult {
+	e.t.Helper()
+	tgt, err := config.ParseArgv("aws-s3", argv)
+	if err != nil {
+		e.t.Fatalf("ParseArgv(%q): %v", argv, err)
+	}
+	var buf lockedBuffer
+	log := logging.NewScript(&buf, tgt.Debug)
+	q := sink.NewSocket(queuePath(e.home), log)
+	before := e.q.count()
+	code := engine.Run(ctx, tgt, engine.Host{
+		Home: e.home, Version: version, Log: log, Sink: q,
+		Now: func() time.Time { return now },
+	})
+	q.Close()
+	e.q.sync(e.t)
+	return runResult{code: code, log: buf.String(), frames: e.q.since(before)}
+}
+
+// mustRun is run that fails the test unless the exit code is want.
+func (e *env) mustRun(argv []string, now time.Time, want int) runResult {
+	e.t.Helper()
+	r := e.run(context.Background(), argv, now)
+	if r.code != want {
+		e.t.Fatalf("exit code %d, want %d; log:\n%s", r.code, want, r.log)
+	}
+	return r
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// queue plays agentd's queue socket: an AF_UNIX datagram socket whose
+// frames a goroutine collects.
+type queue struct {
+	path string
+
+	mu      sync.Mutex
+	frames  [][]byte
+	synced  map[string]bool
+	changed chan struct{} // closed and replaced whenever something arrives
+
+	conn     *net.UnixConn
+	done     chan struct{}
+	draining atomic.Bool
+	seq      atomic.Int64
+}
+
+func (q *queue) bind(t *testing.T) {
+	t.Helper()
+	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: q.path, Net: "unixgram"})
+	if err != nil {
+		t.Fatalf("bind %s: %v", q.path, err)
+	}
+	q.mu.Lock()
+	if q.changed == nil {
+		q.changed = make(chan struct{})
+		q.synced = make(map[string]bool)
+	}
+	q.mu.Unlock()
+	q.draining.Store(false)
+	q.conn, q.done = c, make(chan struct{})
+	go q.read(c, q.done)
+}
+
+func (q *queue) read(c *net.UnixConn, done chan struct{}) {
+	defer close(done)
+	buf := make([]byte, 1<<17)
+	for {
+		if q.draining.Load() {
+			c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		}
+		n, err := c.Read(buf)
+		if err != nil {
+			return
+		}
+		q.add(bytes.Clone(buf[:n]))
+	}
+}
+
+func (q *queue) add(f []byte) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if s, ok := bytes.CutPrefix(f, []byte("sync:")); ok {
+		q.synced[string(s)] = true
+	} else {
+		q.frames = append(q.frames, f)
+	}
+	close(q.changed)
+	q.changed = make(chan struct{})
+}
+
+// unbind takes the socket away the way agentd going down does, without
+// losing what was already queued: once reads are shut down senders get
+// EPIPE, so what is left in the queue can be drained before closing.
+func (q *queue) unbind(t *testing.T) {
+	t.Helper()
+	raw, err := q.conn.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var serr error
+	raw.Control(func(fd uintptr) { serr = syscall.Shutdown(int(fd), syscall.SHUT_RD) })
+	if serr != nil {
+		t.Fatalf("shutdown: %v", serr)
+	}
+	q.draining.Store(true)
+	q.conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	<-q.done
+	q.conn.Close()
+	q.conn = nil
+	if err := os.Remove(q.path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (q *queue) close() {
+	if q.conn != nil {
+		q.conn.Close()
+		<-q.done
+		q.conn = nil
+	}
+}
+
+func (q *queue) count() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.frames)
+}
+
+func (q *queue) since(i int) [][]byte {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return append([][]byte(nil), q.frames[i:]...)
+}
+
+// waitFor waits until cond holds for the frames received so far.
+func (q *queue) waitFor(d time.Duration, cond func(frames [][]byte) bool) bool {
+	deadline := time.After(d)
+	for {
+		q.mu.Lock()
+		ok, ch := cond(q.frames), q.changed
+		q.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			return false
+		}
+	}
+}
+
+// sync returns once every datagram sent before it was read: the socket
+// queue is FIFO, so a marker sent now arrives after them.
+func (q *queue) sync(t *testing.T) {
+	t.Helper()
+	if q.conn == nil {
+		return
+	}
+	id := fmt.Sprint(q.seq.Add(1))
+	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: q.path, Net: "unixgram"})
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("sync:" + id)); err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	ok := q.waitFor(10*time.Second, func([][]byte) bool { return q.synced[id] })
+	if !ok {
+		t.Fatal("sync: marker not received")
+	}
+}
+
+// event is one decoded frame.
+type event struct {
+	msg map[string]any
+	aws map[string]any
+}
+
+func (ev event) file() string { return str(ev.aws, "log_info", "log_file") }
+
+// parseFrame checks the queue header and decodes the JSON.
+func parseFrame(t *testing.T, f []byte) event {
+	t.Helper()
+	body, ok := bytes.CutPrefix(f, []byte(sink.Header))
+	if !ok {
+		t.Fatalf("frame without %q header: %.80q", sink.Header, f)
+	}
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		t.Fatalf("frame is not JSON: %v: %.200q", err, body)
+	}
+	if d.More() {
+		t.Fatalf("trailing data after the JSON: %.200q", body)
+	}
+	if m["integration"] != "aws" {
+		t.Fatalf("integration = %v: %.200q", m["integration"], body)
+	}
+	a, ok := m["aws"].(map[string]any)
+	if !ok {
+		t.Fatalf("no aws object: %.200q", body)
+	}
+	return event{msg: m, aws: a}
+}
+
+// str walks nested objects and returns the string at path ("" if absent).
+func str(m map[string]any, path ...string) string {
+	var v any = m
+	for _, p := range path {
+		o, ok := v.(map[string]any)
+		if !ok {
+			return ""
+		}
+		v = o[p]
+	}
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	}
+	return ""
+}
+
+// family describes how the tests generate and recognise one bucket type's
+// objects and records.
+type family struct {
+	typ  string
+	key  func(account, region string, t time.Time, id string) string
+	body func(account, region string, t time.Time, n int) []byte
+	// rec is the identifier record i of an object carries; id reads it
+	// back from a sent event.
+	rec func(i int) string
+	id  func(ev event) string
+}
+
+var cloudtrail = family{
+	typ: "cloudtrail",
+	key: func(a, r string, t time.Time, id string) string { return fixture.CloudTrailKey("", a, r, t, id) },
+	body: func(a, r string, t time.Time, n int) []byte {
+		return fixture.Gzip(fixture.CloudTrail(a, r, t, n))
+	},
+	rec: func(i int) string { return fmt.Sprintf("%08d-0000-4000-8000-000000000000", i) },
+	id:  func(ev event) string { return str(ev.aws, "eventID") },
+}
+
+var alb = family{
+	typ: "alb",
+	key: func(a, r string, t time.Time, id string) string { return fixture.ALBKey("", a, r, "web-lb", t, id) },
+	body: func(a, r string, t time.Time, n int) []byte {
+		var b bytes.Buffer
+		if err := fixture.WriteALB(&b, a, r, t, n); err != nil {
+			panic(err)
+		}
+		return fixture.Gzip(b.Bytes())
+	},
+	rec: func(i int) string { return fmt.Sprintf("Root=1-6737d8c1-%024x", i) },
+	id:  func(ev event) string { return str(ev.aws, "trace_id") },
+}
+
+var guardduty = family{
+	typ: "guardduty",
+	key: func(a, r string, t time.Time, id string) string { return fixture.GuardDutyKey("", a, r, t, id) },
+	body: func(a, r string, t time.Time, n int) []byte {
+		return fixture.Gzip(fixture.GuardDuty(a, r, t, n))
+	},
+	// The region is part of the finding id; records are told apart by
+	// key anyway.
+	rec: func(i int) string { return fmt.Sprintf("%06d", i) },
+	id: func(ev event) string {
+		id := str(ev.aws, "id")
+		return id[strings.LastIndexByte(id, '-')+1:]
+	},
+}
+
+// custom is a Firehose bucket under "firehose/" (account and region are
+// not part of its keys).
+var custom = family{
+	typ:  "custom",
+	key:  func(_, _ string, t time.Time, id string) string { return fixture.FirehoseKey("firehose/", t, id) },
+	body: func(_, _ string, t time.Time, n int) []byte { return fixture.Firehose(t, n) },
+	rec:  func(i int) string { return fmt.Sprint(i + 1) },
+	id:   func(ev event) string { return str(ev.aws, "service", "count") },
+}
+
+// ledger is what was uploaded and what was delivered, per record.
+type ledger struct {
+	f    family
+	want map[string]int // key -> records
+	got  map[string]int // key#record -> deliveries
+}
+
+func newLedger(f family) *ledger {
+	return &ledger{f: f, want: map[string]int{}, got: map[string]int{}}
+}
+
+// upload stores an object of n records and expects it delivered.
+func (l *ledger) upload(e *env, bucket, account, region string, t time.Time, id string, n int) string {
+	key := l.f.key(account, region, t, id)
+	e.put(bucket, key, l.f.body(account, region, t, n))
+	l.want[key] = n
+	return key
+}
+
+// deliveries counts the records in frames (all of which must be records
+// of this family) and returns them per key#record.
+func (l *ledger) deliveries(t *testing.T, frames [][]byte) map[string]int {
+	t.Helper()
+	got := map[string]int{}
+	for _, f := range frames {
+		ev := parseFrame(t, f)
+		if em, ok := ev.msg["error_msg"]; ok {
+			t.Fatalf("unexpected error event: %v", em)
+		}
+		id := l.f.id(ev)
+		if ev.file() == "" || id == "" {
+			t.Fatalf("event without log_file or record id: %.300q", f)
+		}
+		got[ev.file()+"#"+id]++
+	}
+	return got
+}
+
+// add records the frames of one run.
+func (l *ledger) add(t *testing.T, frames [][]byte) map[string]int {
+	got := l.deliveries(t, frames)
+	for k, n := range got {
+		l.got[k] += n
+	}
+	return got
+}
+
+// expected lists every key#record uploaded.
+func (l *ledger) expected() map[string]bool {
+	m := map[string]bool{}
+	for key, n := range l.want {
+		for i := 0; i < n; i++ {
+			m[key+"#"+l.f.rec(i)] = true
+		}
+	}
+	return m
+}
+
+// checkExactlyOnce fails unless every uploaded record was delivered once
+// and nothing else was delivered.
+func (l *ledger) checkExactlyOnce(t *testing.T) {
+	t.Helper()
+	want := l.expected()
+	var missing, extra, dup []string
+	for k := range want {
+		if l.got[k] == 0 {
+			missing = append(missing, k)
+		}
+	}
+	for k, n := range l.got {
+		switch {
+		case !want[k]:
+			extra = append(extra, k)
+		case n > 1:
+			dup = append(dup, fmt.Sprintf("%s x%d", k, n))
+		}
+	}
+	report(t, "missing", missing)
+	report(t, "unexpected", extra)
+	report(t, "delivered more than once", dup)
+}
+
+func report(t *testing.T, what string, list []string) {
+	t.Helper()
+	if len(list) == 0 {
+		return
+	}
+	sort.Strings(list)
+	more := ""
+	if len(list) > 10 {
+		more = fmt.Sprintf(" (and %d more)", len(list)-10)
+		list = list[:10]
+	}
+	t.Errorf("%d records %s: %s%s", len(list), what, strings.Join(list, ", "), more)
+}
+
+// row is one row of a bucket table.
+type row struct {
+	BucketPath, Account, Region, Key string
+	Created                          int64
+}
+
+func openDB(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("state database: %v", err)
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// rows reads table (with aws_region when region is set), ordered by key.
+func rows(t *testing.T, path, table string, region bool) []row {
+	t.Helper()
+	db := openDB(t, path)
+	defer db.Close()
+	cols := "bucket_path, aws_account_id, '', log_key, created_date"
+	if region {
+		cols = "bucket_path, aws_account_id, aws_region, log_key, created_date"
+	}
+	rs, err := db.Query("SELECT " + cols + " FROM " + table + " ORDER BY log_key")
+	if err != nil {
+		t.Fatalf("reading %s: %v", table, err)
+	}
+	defer rs.Close()
+	var out []row
+	for rs.Next() {
+		var r row
+		if err := rs.Scan(&r.BucketPath, &r.Account, &r.Region, &r.Key, &r.Created); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	if err := rs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// keysOf returns the log_key column as a set.
+func keysOf(rs []row) map[string]bool {
+	m := map[string]bool{}
+	for _, r := range rs {
+		m[r.Key] = true
+	}
+	return m
+}
+
+// integrity fails unless SQLite finds the file sound.
+func integrity(t *testing.T, path string) {
+	t.Helper()
+	db := openDB(t, path)
+	defer db.Close()
+	var res string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&res); err != nil {
+		t.Fatalf("integrity_check: %v", err)
+	}
+	if res != "ok" {
+		t.Fatalf("integrity_check: %s", res)
+	}
+}
+
+// day returns 2024-11-d at hh:mm UTC.
+func day(d, hh, mm int) time.Time { return time.Date(2024, 11, d, hh, mm, 0, 0, time.UTC) }
