@@ -172,7 +172,11 @@ func runScript(home string, args []string, stdout, stderr io.Writer) int {
 func checkConfig(path string, stdout, stderr io.Writer) int {
 	m, err := parseConfigFile(path, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "ERROR: %s\n", err)
+		tag := config.ProcessTag
+		if ce, ok := err.(*config.Error); ok && ce.Tagged {
+			tag = config.LogTag
+		}
+		fmt.Fprintf(stderr, "%s: ERROR: %s\n", tag, err)
 		return 1
 	}
 	out, err := config.DumpJSON(m)
