@@ -53,9 +53,27 @@ type Error struct {
 	Tagged bool
 	Elem   string
 	Msg    string
+	// Code is the exit code the script ends with when it meets the same
+	// value at run time; 0 means an argument error (2).
+	Code int
 }
 
 func (e *Error) Error() string { return e.Msg }
+
+// ExitCode is the script's exit code for the same bad value: 12 for an
+// invalid type, 21 for missing subscriber arguments, 22 for an unknown
+// region, 2 (argparse) otherwise.
+func (e *Error) ExitCode() int {
+	if e.Code != 0 {
+		return e.Code
+	}
+	return 2
+}
+
+func withCode(e *Error, code int) *Error {
+	e.Code = code
+	return e
+}
 
 // raw is one <bucket>, <service> or <subscriber> as the C structures keep
 // it: strings as configured, "" for absent.
@@ -81,15 +99,15 @@ func wrapErr(elem string, err error) *Error {
 }
 
 func invalidBucketType(t string) *Error {
-	return terr("bucket", "Invalid bucket type '%s'. Valid ones are 'cloudtrail', 'config', 'guardduty', 'vpcflow', 'waf', 'cisco_umbrella', custom', alb', clb', nlb' or 'server_access'", t)
+	return withCode(terr("bucket", "Invalid bucket type '%s'. Valid ones are 'cloudtrail', 'config', 'guardduty', 'vpcflow', 'waf', 'cisco_umbrella', custom', alb', clb', nlb' or 'server_access'", t), 12)
 }
 
 func invalidServiceType(t string) *Error {
-	return terr("service", "Invalid service type '%s'. Valid ones are 'inspector' or 'cloudwatchlogs'", t)
+	return withCode(terr("service", "Invalid service type '%s'. Valid ones are 'inspector' or 'cloudwatchlogs'", t), 12)
 }
 
 func invalidSubscriberType(t string) *Error {
-	return terr("subscriber", "Invalid subscriber type '%s'. Valid ones are 'security_lake', 'buckets' or 'security_hub'", t)
+	return withCode(terr("subscriber", "Invalid subscriber type '%s'. Valid ones are 'security_lake', 'buckets' or 'security_hub'", t), 12)
 }
 
 // target validates and normalises r with the script's checks, in the order
@@ -194,16 +212,16 @@ func (r *raw) target() (Target, error) {
 	if t.Kind == KindSubscriber {
 		if t.Type == "security_lake" {
 			if t.IAMRoleARN == "" {
-				return Target{}, terr("iam_role_arn", "Used a subscriber but no --iam_role_arn provided.")
+				return Target{}, withCode(terr("iam_role_arn", "Used a subscriber but no --iam_role_arn provided."), 21)
 			}
 			if t.Queue == "" {
-				return Target{}, terr("sqs_name", "Used a subscriber but no --queue provided.")
+				return Target{}, withCode(terr("sqs_name", "Used a subscriber but no --queue provided."), 21)
 			}
 			if t.ExternalID == "" {
-				return Target{}, terr("external_id", "Used a subscriber but no --external_id provided.")
+				return Target{}, withCode(terr("external_id", "Used a subscriber but no --external_id provided."), 21)
 			}
 		} else if t.Queue == "" {
-			return Target{}, terr("sqs_name", "Used a subscriber but no --queue provided.")
+			return Target{}, withCode(terr("sqs_name", "Used a subscriber but no --queue provided."), 21)
 		}
 	}
 	if err := checkDiscardRegex(t.DiscardRegex); err != nil {
@@ -219,10 +237,10 @@ func checkRegions(t Target) error {
 		switch {
 		case t.Kind == KindService && t.Type == "inspector":
 			if !slices.Contains(InspectorRegions, r) {
-				return terr("regions", "Unsupported region '%s'", r)
+				return withCode(terr("regions", "Unsupported region '%s'", r), 22)
 			}
 		case !KnownRegion(r):
-			return terr("regions", "Invalid region '%s'", r)
+			return withCode(terr("regions", "Invalid region '%s'", r), 22)
 		}
 	}
 	return nil

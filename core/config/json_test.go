@@ -140,3 +140,24 @@ func TestDumpJSON(t *testing.T) {
 		t.Errorf("not indented in wm_aws_dump order: %s", out)
 	}
 }
+
+// A value the script met only at run time keeps the script's exit code, so
+// aws_s3_run answers as the script did.
+func TestFromJSONExitCodes(t *testing.T) {
+	cases := []struct {
+		json string
+		code int
+	}{
+		{`{"bucket": {"name": "wazuh-trail", "type": "nope"}}`, 12},
+		{`{"bucket": {"name": "wazuh-trail", "type": "cloudtrail", "regions": "us-fake-1"}}`, 22},
+		{`{"subscriber": {"type": "buckets"}}`, 21},
+		{`{"bucket": {"name": "wazuh-trail", "type": "cloudtrail", "only_logs_after": "JAN-31"}}`, 2},
+	}
+	for _, c := range cases {
+		_, err := FromJSON([]byte(c.json))
+		var ce *Error
+		if !errors.As(err, &ce) || ce.ExitCode() != c.code {
+			t.Errorf("%s: error %v, want exit code %d", c.json, err, c.code)
+		}
+	}
+}
