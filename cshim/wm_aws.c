@@ -402,14 +402,20 @@ static const char *wm_aws_code_text(int rc) {
     }
 }
 
-/* Forwards the run's output lines to the manager as the script's stdout
- * was: one "aws-s3" event per line, paced by wazuh_modules.max_eps. */
+/* Forwards the run's WARNING and ERROR lines to the manager as the
+ * script's stdout was: one "aws-s3" event per line, paced by
+ * wazuh_modules.max_eps. Debug and info lines stay in the log: the
+ * script's output carried them only because it could not tell them apart,
+ * and at debug level 2 they outnumber the events. */
 static void wm_aws_forward_output(char *output) {
     long usec = wm_max_eps > 0 ? 1000000L / wm_max_eps : 0;
     char *save = NULL;
     for (char *line = strtok_r(output, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (wm_aws_shutting_down()) {
             return;
+        }
+        if (strncmp(line, "DEBUG: ", 7) == 0 || strncmp(line, "INFO: ", 6) == 0) {
+            continue;
         }
         if (usec > 0 && usec < 1000000L) {
             struct timespec pause = {0, usec * 1000L};

@@ -137,12 +137,9 @@ static void test_bucket_success(void **state) {
         assert_string_equal(stubs.logs[i].tag, "wazuh-modulesd:aws-s3");
     }
 
-    /* The output lines reach the manager as the script's stdout did. */
-    assert_int_equal(stubs.nsent, 2);
-    assert_string_equal(stubs.sent[0].message, "DEBUG: +++ Debug mode on - Level: 2");
-    assert_string_equal(stubs.sent[0].location, "aws-s3");
-    assert_int_equal(stubs.sent[0].loc, '1');
-    assert_string_equal(stubs.sent[1].message, "DEBUG: +++ Marker: AWSLogs/x");
+    /* Debug lines stay in the log; only warnings and errors reach the
+     * manager as "aws-s3" events (see test_output_forwarding). */
+    assert_int_equal(stubs.nsent, 0);
     free(b);
     free(c);
 }
@@ -152,6 +149,30 @@ typedef struct {
     const char *line;   /* one ERROR line the library logs, or NULL */
     const char *expect; /* the warning after "Returned exit code" */
 } exit_case;
+
+/* Warnings and errors of a run reach the manager as "aws-s3" events, as the
+ * script's output did; debug and info lines do not. */
+static void test_output_forwarding(void **state) {
+    (void)state;
+    wm_aws *c = new_config();
+    c->buckets = new_bucket("b", "cloudtrail");
+    stubs.debug = 2;
+    script_line(AWS_S3_LOG_DEBUG, "++ Found new log: k");
+    script_line(AWS_S3_LOG_INFO, "informational");
+    script_line(AWS_S3_LOG_WARNING, "WARNING: Could not reformat event {}");
+    script_line(AWS_S3_LOG_ERROR, "Failed to parse file k: x");
+
+    run_module(c);
+
+    assert_int_equal(stubs.nsent, 2);
+    assert_string_equal(stubs.sent[0].message, "WARNING: Could not reformat event {}");
+    assert_string_equal(stubs.sent[0].location, "aws-s3");
+    assert_int_equal(stubs.sent[0].loc, '1');
+    assert_string_equal(stubs.sent[1].message, "ERROR: Failed to parse file k: x");
+    assert_true(stubs_find(STUB_DEBUG1, "++ Found new log: k") >= 0);
+    free(c->buckets);
+    free(c);
+}
 
 static void test_exit_codes(void **state) {
     (void)state;
@@ -341,6 +362,7 @@ int main(void) {
         cmocka_unit_test_setup(test_missing_library_stops_the_module, setup),
         cmocka_unit_test_setup(test_disabled_and_empty, setup),
         cmocka_unit_test_setup(test_bucket_success, setup),
+        cmocka_unit_test_setup(test_output_forwarding, setup),
         cmocka_unit_test_setup(test_exit_codes, setup),
         cmocka_unit_test_setup(test_internal_error, setup),
         cmocka_unit_test_setup(test_service_and_subscriber, setup),
