@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -33,6 +34,9 @@ const usage = `Our own options (anything else is the Python script's command lin
   --config FILE        run the <wodle name="aws-s3"> block of FILE on its schedule
   --check-config FILE  print the normalised configuration of FILE (secrets masked)
   --once               with --config: one scan, then exit
+  --workers N          objects fetched and decoded at once (default 4)
+  --object-buffer N    bytes of events an object may hold before it streams
+                       (default 8 MiB; smaller objects are all-or-nothing)
   --demo               collect sample logs from an in-process S3 and print the events
   --version            print the version
 `
@@ -45,7 +49,7 @@ func main() {
 type ours struct {
 	home, config, check string
 	demo, once, version bool
-	debug               int
+	opts                engine.Options
 }
 
 // splitArgs takes our own options out of args; the rest is the script's.
@@ -79,6 +83,19 @@ func splitArgs(args []string) (ours, []string, error) {
 			o.once = true
 		case "--version":
 			o.version = true
+		case "--workers", "--object-buffer":
+			var v string
+			if v, err = next(); err == nil {
+				var n int
+				if n, err = strconv.Atoi(v); err == nil && n <= 0 {
+					err = fmt.Errorf("%s must be positive", name)
+				}
+				if name == "--workers" {
+					o.opts.Workers = n
+				} else {
+					o.opts.ObjectBuffer = n
+				}
+			}
 		default:
 			rest = append(rest, a)
 		}
@@ -106,7 +123,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case o.config != "":
 		return runConfig(o, rest, stderr)
 	}
-	return runScript(wazuhHome(o.home), rest, stdout, stderr)
+	return runScript(o, rest, stdout, stderr)
 }
 
 // wazuhHome finds the installation directory like the script's
@@ -142,7 +159,8 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 // runScript is the drop-in mode: the Python script's argv, output and
 // exit codes.
-func runScript(home string, args []string, stdout, stderr io.Writer) int {
+func runScript(o ours, args []string, stdout, stderr io.Writer) int {
+	home := wazuhHome(o.home)
 	t, err := config.ParseArgv(prog, args)
 	if err != nil {
 		if ee, ok := err.(*config.ExitError); ok {
@@ -161,7 +179,7 @@ func runScript(home string, args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	q := sink.NewSocket(filepath.Join(home, "queue", "sockets", "queue"), log)
 	defer q.Close()
-	code := engine.Run(ctx, t, engine.Host{Home: home, Log: log, Sink: q})
+	code := engine.Run(ctx, t, engine.Host{Home: home, Log: log, Sink: q, Options: o.opts})
 	if ctx.Err() != nil {
 		log.Error("SIGINT received.")
 		return 2

@@ -100,7 +100,7 @@ func runConfig(o ours, rest []string, stderr io.Writer) int {
 			}
 			t.Debug = debug
 			wl.line(logging.LevelInfo, analysisLine(t))
-			code := engine.Run(ctx, t, engine.Host{Home: home, Log: log, Sink: q})
+			code := engine.Run(ctx, t, engine.Host{Home: home, Log: log, Sink: q, Options: o.opts})
 			if code > 0 && ctx.Err() == nil {
 				reportCode(wl, t, code)
 			}
