@@ -35,13 +35,21 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // process fetches, decodes and encodes one object (a worker's job).
+// A panic while decoding becomes the object's error, so the sender waiting
+// for the object is always released.
 func (r *bucketRun) process(ctx context.Context, o *object) {
 	e := &emitter{ctx: ctx, o: o, limit: r.opts.ObjectBuffer}
-	if err := context.Cause(ctx); err != nil {
+	var err error
+	defer func() {
+		if v := recover(); v != nil {
+			err = panicError(v)
+		}
 		e.finish(err)
+	}()
+	if err = context.Cause(ctx); err != nil {
 		return
 	}
-	e.finish(r.decodeObject(ctx, o, e))
+	err = r.decodeObject(ctx, o, e)
 }
 
 func (r *bucketRun) decodeObject(ctx context.Context, o *object, e *emitter) error {

@@ -60,7 +60,6 @@ func (p *pipeline) run(list func(p *pipeline) error) error {
 		p.workers.Add(1)
 		go func() {
 			defer p.workers.Done()
-			defer p.recoverTo()
 			for o := range p.work {
 				p.r.process(p.ctx, o)
 			}
@@ -76,7 +75,7 @@ func (p *pipeline) run(list func(p *pipeline) error) error {
 			p.cancel(err)
 		}
 	}()
-	sendErr := p.send()
+	sendErr := p.safeSend()
 	if sendErr != nil {
 		p.cancel(sendErr)
 	}
@@ -124,8 +123,22 @@ func (p *pipeline) enqueue(o *object) error {
 	case p.work <- o:
 		return nil
 	case <-p.ctx.Done():
-		return context.Cause(p.ctx)
+		// No worker will see o: release the sender waiting for it.
+		o.err = context.Cause(p.ctx)
+		close(o.out)
+		return o.err
 	}
+}
+
+// safeSend is send with a panic turned into the run's error, so that the
+// lister and the workers are cancelled and drained rather than leaked.
+func (p *pipeline) safeSend() (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = panicError(v)
+		}
+	}()
+	return p.send()
 }
 
 // send delivers objects in order and records each one once all its events
