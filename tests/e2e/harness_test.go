@@ -474,12 +474,12 @@ func (l *ledger) checkExactlyOnce(t *testing.T) {
 			dup = append(dup, fmt.Sprintf("%s x%d", k, n))
 		}
 	}
-	report(t, "missing", missing)
-	report(t, "unexpected", extra)
-	report(t, "delivered more than once", dup)
+	report(t, "records", "missing", missing)
+	report(t, "records", "unexpected", extra)
+	report(t, "records", "delivered more than once", dup)
 }
 
-func report(t *testing.T, what string, list []string) {
+func report(t *testing.T, noun, what string, list []string) {
 	t.Helper()
 	if len(list) == 0 {
 		return
@@ -490,7 +490,7 @@ func report(t *testing.T, what string, list []string) {
 		more = fmt.Sprintf(" (and %d more)", len(list)-10)
 		list = list[:10]
 	}
-	t.Errorf("%d records %s: %s%s", len(list), what, strings.Join(list, ", "), more)
+	t.Errorf("%d %s %s: %s%s", len(list), noun, what, strings.Join(list, ", "), more)
 }
 
 // row is one row of a bucket table.
