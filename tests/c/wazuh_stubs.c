@@ -1,5 +1,6 @@
 #include "wazuh_stubs.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +8,10 @@
 
 stub_state stubs;
 fake_library fake;
+void (*stubs_log_hook)(stub_level level, const char *msg);
+
+/* The real library logs from several threads at once. */
+static pthread_mutex_t log_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 volatile sig_atomic_t wm_shutdown_requested;
 int wm_max_eps = 100000;
@@ -18,13 +23,21 @@ void stubs_reset(void) {
 }
 
 static void record(stub_level level, const char *tag, const char *fmt, va_list args) {
-    if (stubs.nlogs >= STUB_MAX) {
-        return;
+    pthread_mutex_lock(&log_mutex);
+    if (stubs.nlogs < STUB_MAX) {
+        stub_log *l = &stubs.logs[stubs.nlogs++];
+        l->level = level;
+        snprintf(l->tag, sizeof(l->tag), "%s", tag);
+        vsnprintf(l->msg, sizeof(l->msg), fmt, args);
+        if (stubs_log_hook != NULL) {
+            stubs_log_hook(level, l->msg);
+        }
+    } else if (stubs_log_hook != NULL) {
+        char msg[sizeof(stubs.logs[0].msg)];
+        vsnprintf(msg, sizeof(msg), fmt, args);
+        stubs_log_hook(level, msg);
     }
-    stub_log *l = &stubs.logs[stubs.nlogs++];
-    l->level = level;
-    snprintf(l->tag, sizeof(l->tag), "%s", tag);
-    vsnprintf(l->msg, sizeof(l->msg), fmt, args);
+    pthread_mutex_unlock(&log_mutex);
 }
 
 #define STUB_LOGGER(name, level)                                                                   \
@@ -91,6 +104,7 @@ int wm_state_io(const char *tag, int op, void *state, size_t size) {
     return 0;
 }
 
+#ifndef STUBS_REAL_QUEUE
 int StartMQPredicated(const char *key, short type, short n_attempts, bool (*fn_ptr)()) {
     (void)key;
     (void)type;
@@ -122,6 +136,137 @@ int SendMSGPredicated(int queue, const char *message, const char *locmsg, char l
     }
     return 0;
 }
+
+#else
+/* Wazuh's mq_op.c and os_net.c over a real AF_UNIX datagram socket, so
+ * that frames reach a reader bound at <cwd>/queue/sockets/queue the way
+ * they reach agentd. Only the retry delays differ (see
+ * stubs_reconnect_sleep_ms). */
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#define OS_MAXSTR 65536
+#define WAIT_FILE "queue/sockets/.wait"
+
+pthread_mutex_t stubs_queue_gate = PTHREAD_MUTEX_INITIALIZER;
+int stubs_reconnect_sleep_ms = 5000;
+volatile int stubs_discarded;
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* OS_ConnectUnixDomain(path, SOCK_DGRAM, OS_MAXSTR + 256) */
+static int connect_unix(const char *path) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(addr.sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    int size = OS_MAXSTR + 256;
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+    return fd;
+}
+
+int StartMQPredicated(const char *key, short type, short n_attempts, bool (*fn_ptr)()) {
+    (void)type; /* WRITE: the module only writes */
+    stubs.startmq_calls++;
+    int fd, attempt = 0;
+    while ((fd = connect_unix(key)) < 0) {
+        if (fn_ptr()) {
+            return -1;
+        }
+        if (n_attempts != INFINITE_OPENQ_ATTEMPTS && ++attempt == n_attempts) {
+            return -1;
+        }
+        sleep_ms(stubs_reconnect_sleep_ms);
+    }
+    return fd;
+}
+
+int MQReconnectPredicated(const char *key, bool (*fn_ptr)()) {
+    stubs.reconnects++;
+    int fd;
+    while ((fd = connect_unix(key)) < 0) {
+        if (fn_ptr()) {
+            return -1;
+        }
+        sleep_ms(stubs_reconnect_sleep_ms);
+    }
+    return fd;
+}
+
+/* wstr_escape(dst, size, str, '|', ':'): ':' -> "|:", '|' -> "||". */
+static int escape_location(char *dst, size_t size, const char *src) {
+    size_t j = 0;
+    for (const char *p = src; *p; p++) {
+        if (*p == ':' || *p == '|') {
+            if (j + 1 >= size) {
+                return -1;
+            }
+            dst[j++] = '|';
+        }
+        if (j + 1 >= size) {
+            return -1;
+        }
+        dst[j++] = *p;
+    }
+    dst[j] = '\0';
+    return 0;
+}
+
+int SendMSGPredicated(int queue, const char *message, const char *locmsg, char loc, bool (*fn_ptr)()) {
+    /* os_wait_predicate: agentd's producer lock. */
+    while (access(WAIT_FILE, F_OK) == 0 && !fn_ptr()) {
+        sleep_ms(100);
+    }
+    char location[8193];
+    if (escape_location(location, sizeof(location), locmsg) < 0) {
+        return 0; /* FORMAT_ERROR: dropped, as SendMSGAction does */
+    }
+    char *frame = malloc(OS_MAXSTR + 1);
+    if (frame == NULL) {
+        return -1;
+    }
+    snprintf(frame, OS_MAXSTR, "%c:%s:%s", loc, location, message);
+    if (queue < 0) {
+        free(frame);
+        return -1;
+    }
+    /* OS_SendUnix(queue, frame, 0): the NUL is part of the datagram. */
+    ssize_t size = (ssize_t)strlen(frame) + 1;
+    pthread_mutex_lock(&stubs_queue_gate);
+    ssize_t n = send(queue, frame, (size_t)size, 0);
+    int e = errno;
+    if (n == size) {
+        stubs.nsent++;
+    }
+    pthread_mutex_unlock(&stubs_queue_gate);
+    free(frame);
+    if (n < size) {
+        if (e != ENOBUFS) {
+            close(queue); /* OS_SOCKTERR: the caller reconnects */
+            return -1;
+        }
+        stubs_discarded++; /* OS_SOCKBUSY: "Socket busy, discarding message." */
+    }
+    return 0;
+}
+#endif
 
 #ifdef STUBS_REAL_LIBRARY
 /* The real libaws_s3.so, named by AWS_S3_LIBRARY, with aws_s3_run wrapped

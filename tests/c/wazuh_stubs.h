@@ -47,6 +47,26 @@ extern stub_state stubs;
 /* Clears everything recorded and every scripted answer. */
 void stubs_reset(void);
 
+/* Called with every log line, also past STUB_MAX, under the stubs' log
+ * mutex (lines may come from several threads). NULL: none. Not cleared by
+ * stubs_reset. */
+extern void (*stubs_log_hook)(stub_level level, const char *msg);
+
+#ifdef STUBS_REAL_QUEUE
+/* With STUBS_REAL_QUEUE, StartMQPredicated, MQReconnectPredicated and
+ * SendMSGPredicated are Wazuh's, on a real datagram socket at the path
+ * they are given (relative to the working directory, as in modulesd). */
+#include <pthread.h>
+
+/* Held by SendMSGPredicated around send(): a reader that takes it knows no
+ * datagram is on its way while it holds it. */
+extern pthread_mutex_t stubs_queue_gate;
+/* The pause between connection attempts (Wazuh: 5 s, 10 s, ...). */
+extern int stubs_reconnect_sleep_ms;
+/* Messages SendMSGPredicated dropped because the socket was busy. */
+extern volatile int stubs_discarded;
+#endif
+
 /* Index of the first log line at level equal to msg, or -1. */
 int stubs_find(stub_level level, const char *msg);
 /* Index of the first log line at level containing part, or -1. */
