@@ -95,21 +95,34 @@ type runResult struct {
 // returning its exit code, its log and the frames it delivered.
 func (e *env) run(ctx context.Context, argv []string, now time.Time) runResult {
 	e.t.Helper()
+	return e.start(ctx, argv, now)()
+}
+
+// start is run in the background; wait returns its result.
+func (e *env) start(ctx context.Context, argv []string, now time.Time) (wait func() runResult) {
+	e.t.Helper()
 	tgt, err := config.ParseArgv("aws-s3", argv)
 	if err != nil {
 		e.t.Fatalf("ParseArgv(%q): %v", argv, err)
 	}
-	var buf lockedBuffer
-	log := logging.NewScript(&buf, tgt.Debug)
-	q := sink.NewSocket(queuePath(e.home), log)
+	buf := new(lockedBuffer)
+	log := logging.NewScript(buf, tgt.Debug)
 	before := e.q.count()
-	code := engine.Run(ctx, tgt, engine.Host{
-		Home: e.home, Version: version, Log: log, Sink: q,
-		Now: func() time.Time { return now },
-	})
-	q.Close()
-	e.q.sync(e.t)
-	return runResult{code: code, log: buf.String(), frames: e.q.since(before)}
+	done := make(chan int, 1)
+	go func() {
+		q := sink.NewSocket(queuePath(e.home), log)
+		defer q.Close()
+		done <- engine.Run(ctx, tgt, engine.Host{
+			Home: e.home, Version: version, Log: log, Sink: q,
+			Now: func() time.Time { return now },
+		})
+	}()
+	return func() runResult {
+		e.t.Helper()
+		code := <-done
+		e.q.sync(e.t)
+		return runResult{code: code, log: buf.String(), frames: e.q.since(before)}
+	}
 }
 
 // mustRun is run that fails the test unless the exit code is want.
