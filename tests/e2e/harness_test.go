@@ -579,3 +579,24 @@ func integrity(t *testing.T, path string) {
 
 // day returns 2024-11-d at hh:mm UTC.
 func day(d, hh, mm int) time.Time { return time.Date(2024, 11, d, hh, mm, 0, 0, time.UTC) }
+
+// openDBCreate opens (creating) a database file as Python's sqlite3 would.
+func openDBCreate(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// createdOf is the created_date the reference computes for an AWSLogs key:
+// the date before "T" in the second-to-last "_" field of the file name.
+func createdOf(key string) int64 {
+	parts := strings.Split(filepath.Base(key), "_")
+	var n int64
+	fmt.Sscanf(parts[len(parts)-2][:8], "%d", &n)
+	return n
+}
