@@ -36,7 +36,7 @@ const usage = `Our own options (anything else is the Python script's command lin
   --once               with --config: one scan, then exit
   --workers N          objects fetched and decoded at once (default 4)
   --object-buffer N    bytes of events an object may hold before it streams
-                       (default 8 MiB; smaller objects are all-or-nothing)
+                       (default 4 MiB; smaller objects are all-or-nothing)
   --demo               collect sample logs from an in-process S3 and print the events
   --version            print the version
 `

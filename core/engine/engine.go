@@ -62,8 +62,9 @@ type Options struct {
 }
 
 // DefaultOptions suit a 2-core agent: decoding is CPU-bound, fetching is
-// I/O-bound, so a few more workers than cores keep both busy.
-var DefaultOptions = Options{Workers: 4, ObjectBuffer: 8 << 20}
+// I/O-bound, so a few more workers than cores keep both busy. Events held
+// in memory are bounded by (2×Workers+1)×ObjectBuffer = 36 MiB.
+var DefaultOptions = Options{Workers: 4, ObjectBuffer: 4 << 20}
 
 func (o Options) withDefaults() Options {
 	if o.Workers <= 0 {

@@ -48,10 +48,17 @@ func newPipeline(ctx context.Context, r *bucketRun) *pipeline {
 		r:      r,
 		ctx:    ctx,
 		cancel: cancel,
-		order:  make(chan *object, r.opts.Workers*4),
-		work:   make(chan *object, r.opts.Workers*4),
+		// At most cap(order)+1 objects hold events at once (those queued
+		// for the sender, and the one it is sending), each at most
+		// ObjectBuffer bytes before it streams: that bounds a run's memory.
+		order: make(chan *object, lookahead(r.opts.Workers)),
+		work:  make(chan *object, r.opts.Workers),
 	}
 }
+
+// lookahead is how many objects may be listed ahead of the sender: enough
+// to keep every worker busy while the sender drains the oldest.
+func lookahead(workers int) int { return 2 * workers }
 
 // run lists with list (which calls enqueue), and returns the first error
 // that ended the run (nil when everything was delivered and recorded).
