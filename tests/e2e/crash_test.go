@@ -193,7 +193,7 @@ func TestGracefulStop(t *testing.T) {
 	integrity(t, e.dbPath())
 	committed := keysOf(rows(t, e.dbPath(), "cloudtrail", true))
 	complete := l.complete(first)
-	t.Logf("stopped after %d events; %d objects complete, %d committed", len(r.frames), len(complete), len(committed))
+	t.Logf("stopped after %d events in %v; %d objects complete, %d committed", len(r.frames), took, len(complete), len(committed))
 	var unrecorded []string
 	for key := range complete {
 		if !committed[key] {
