@@ -303,6 +303,17 @@ static void check_db_integrity(const char *home) {
     free(ok);
 }
 
+/* Homes made by the tests, removed at the end even when a test failed. */
+static char homes[8][PATH_MAX];
+static int nhomes;
+
+static void new_home(char *home, size_t size) {
+    assert_int_equal(home_create(home, size, "/tmp/aws-s3-it-", VERSION), 0);
+    if (nhomes < 8) {
+        snprintf(homes[nhomes++], sizeof(homes[0]), "%s", home);
+    }
+}
+
 /* The module --------------------------------------------------------------------- */
 
 static char endpoint[64];
@@ -422,6 +433,9 @@ static int group_setup(void **state) {
 static int group_teardown(void **state) {
     (void)state;
     gateway_stop(&world.gw);
+    for (int i = 0; i < nhomes; i++) {
+        tree_remove(homes[i]);
+    }
     logs_clear();
     free(logs.lines);
     return 0;
@@ -482,7 +496,7 @@ static void test_frames_match_executable(void **state) {
 
     /* The module. */
     char home[PATH_MAX];
-    assert_int_equal(home_create(home, sizeof(home), "/tmp/aws-s3-it-", VERSION), 0);
+    new_home(home, sizeof(home));
     agentd a = {0};
     assert_int_equal(agentd_start(&a, home), 0);
     wm_aws *c = module_config();
@@ -493,7 +507,7 @@ static void test_frames_match_executable(void **state) {
 
     /* The executable, on a home of its own. */
     char home2[PATH_MAX];
-    assert_int_equal(home_create(home2, sizeof(home2), "/tmp/aws-s3-it-", VERSION), 0);
+    new_home(home2, sizeof(home2));
     agentd b = {0};
     assert_int_equal(agentd_start(&b, home2), 0);
     char *out = NULL;
@@ -642,7 +656,7 @@ static void test_agentd_restart_loses_nothing(void **state) {
     (void)state;
     SKIP_WITHOUT_WORLD();
     char home[PATH_MAX];
-    assert_int_equal(home_create(home, sizeof(home), "/tmp/aws-s3-it-", VERSION), 0);
+    new_home(home, sizeof(home));
 
     gap_state g = {.home = home, .pause_ms = 400};
     agentd a = {0};
@@ -719,7 +733,7 @@ static void test_sigterm_then_resume(void **state) {
     (void)state;
     SKIP_WITHOUT_WORLD();
     char home[PATH_MAX];
-    assert_int_equal(home_create(home, sizeof(home), "/tmp/aws-s3-it-", VERSION), 0);
+    new_home(home, sizeof(home));
     wm_aws *c = module_config();
 
     /* A slow agentd; SIGTERM once a few objects went through. */
