@@ -47,8 +47,15 @@ type Kind struct {
 	// DateRe, when set, must first match exactly at the end of the full
 	// prefix for a key to belong to the type (the reference's check_prefix).
 	DateRe *regexp.Regexp
-	// LateArrival types rewind their start marker one day.
+	// LateArrival types rewind their start marker one day, as the
+	// reference does (to the day before the first date in the last key).
 	LateArrival bool
+	// Window types get the same one-day rewind here although the
+	// reference started right after the last key: an object delivered
+	// with a key that sorts before it (late VPC batches, a second
+	// Firehose stream, an hour folder filled late) was never read. The
+	// date is looked for after the listing prefix only.
+	Window bool
 	// MarkerDelimiter replaces "/" after the prefix in markers (server access).
 	MarkerDelimiter string
 }
@@ -73,15 +80,15 @@ const (
 var kinds = map[string]*Kind{
 	"cloudtrail":     {Type: "cloudtrail", Table: "cloudtrail", Schema: SchemaRegion, Family: AWSLogs, Service: "CloudTrail", DateFormat: slashFormat, LateArrival: true},
 	"config":         {Type: "config", Table: "config", Schema: SchemaRegion, Family: AWSLogs, Service: "Config", DateFormat: slashFormat},
-	"vpcflow":        {Type: "vpcflow", Table: "vpcflow", Schema: SchemaVPC, Family: AWSLogs, Service: "vpcflowlogs", DateFormat: slashFormat},
-	"guardduty":      {Type: "guardduty", Table: "guardduty", Schema: SchemaCustom, Family: AWSLogs, Service: "GuardDuty", DateFormat: slashFormat, DateRe: slashDate},
+	"vpcflow":        {Type: "vpcflow", Table: "vpcflow", Schema: SchemaVPC, Family: AWSLogs, Service: "vpcflowlogs", DateFormat: slashFormat, Window: true},
+	"guardduty":      {Type: "guardduty", Table: "guardduty", Schema: SchemaCustom, Family: AWSLogs, Service: "GuardDuty", DateFormat: slashFormat, DateRe: slashDate, Window: true},
 	"alb":            {Type: "alb", Table: "alb", Schema: SchemaCustom, Family: LoadBalancer, Service: "elasticloadbalancing", DateFormat: slashFormat, DateRe: slashDate, LateArrival: true},
 	"clb":            {Type: "clb", Table: "clb", Schema: SchemaCustom, Family: LoadBalancer, Service: "elasticloadbalancing", DateFormat: slashFormat, DateRe: slashDate, LateArrival: true},
 	"nlb":            {Type: "nlb", Table: "nlb", Schema: SchemaCustom, Family: LoadBalancer, Service: "elasticloadbalancing", DateFormat: slashFormat, DateRe: slashDate, LateArrival: true},
-	"custom":         {Type: "custom", Table: "custom", Schema: SchemaCustom, Family: Custom, DateFormat: slashFormat, DateRe: slashDate},
-	"waf":            {Type: "waf", Table: "waf", Schema: SchemaCustom, Family: Custom, DateFormat: slashFormat, DateRe: slashDate},
-	"server_access":  {Type: "server_access", Table: "s3_server_access", Schema: SchemaCustom, Family: Custom, DateFormat: dashFormat, DateRe: dashStamp, MarkerDelimiter: "-"},
-	"cisco_umbrella": {Type: "cisco_umbrella", Table: "cisco_umbrella", Schema: SchemaCustom, Family: Custom, DateFormat: dashFormat},
+	"custom":         {Type: "custom", Table: "custom", Schema: SchemaCustom, Family: Custom, DateFormat: slashFormat, DateRe: slashDate, Window: true},
+	"waf":            {Type: "waf", Table: "waf", Schema: SchemaCustom, Family: Custom, DateFormat: slashFormat, DateRe: slashDate, Window: true},
+	"server_access":  {Type: "server_access", Table: "s3_server_access", Schema: SchemaCustom, Family: Custom, DateFormat: dashFormat, DateRe: dashStamp, MarkerDelimiter: "-", Window: true},
+	"cisco_umbrella": {Type: "cisco_umbrella", Table: "cisco_umbrella", Schema: SchemaCustom, Family: Custom, DateFormat: dashFormat, Window: true},
 }
 
 // Lookup returns the kind of a bucket type (lower-case).
@@ -198,6 +205,7 @@ var (
 	configDate   = regexp.MustCompile(`\d{4}/\d{1,2}/\d{1,2}`)
 	configZero   = regexp.MustCompile(`/0(\d)`)
 	markerDate   = regexp.MustCompile(`\d{4}/\d{2}/\d{2}`)
+	dashDate     = regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
 	configYear   = regexp.MustCompile(`^(.*?/\d{4}/)`)
 	guarddutyDay = regexp.MustCompile(`^(.*?/GuardDuty/[^/]+/\d{4}/\d{2}/\d{2}/)`)
 )
@@ -233,8 +241,11 @@ func (l Layout) StartAfter(full, lastKey string, onlyAfter, today time.Time, rep
 		marker = l.DateMarker(full, d)
 	default:
 		marker = lastKey
-		if l.Kind.LateArrival {
-			marker = l.rewind(full, marker)
+		switch {
+		case l.Kind.LateArrival:
+			marker = l.rewind(full, marker, marker)
+		case l.Kind.Window && strings.HasPrefix(marker, full):
+			marker = l.rewind(full, marker, marker[len(full):])
 		}
 	}
 	if l.Kind.Type == "config" {
@@ -262,13 +273,18 @@ func (l Layout) StartAfter(full, lastKey string, onlyAfter, today time.Time, rep
 }
 
 // rewind turns the last processed key into the start of the day before
-// its date, so that objects delivered late into that day are still seen.
-func (l Layout) rewind(full, marker string) string {
-	d := markerDate.FindString(marker)
+// the first date found in where, so that objects delivered late into that
+// day or the last key's are still seen; without a date it is unchanged.
+func (l Layout) rewind(full, marker, where string) string {
+	re := markerDate
+	if l.Kind.DateFormat == dashFormat {
+		re = dashDate
+	}
+	d := re.FindString(where)
 	if d == "" {
 		return marker
 	}
-	day, err := time.Parse(slashFormat, d)
+	day, err := time.Parse(l.Kind.DateFormat, d)
 	if err != nil {
 		return marker
 	}

@@ -73,12 +73,15 @@ func TestStartAfter(t *testing.T) {
 		{"cloudtrail rewind across month", ct, ctFull, ctFull + "2024/12/01/x.json.gz", time.Time{}, ctFull + "2024/11/30", ""},
 		{"config year folder", cfg, cfgFull, "", day("2024-11-08"), cfgFull + "2024/", cfgFull + "2024/11/8"},
 		{"config last key", cfg, cfgFull, cfgFull + "2023/9/30/ConfigHistory/x.json.gz", day("2023-01-01"), cfgFull + "2023/", cfgFull + "2023/9/30/ConfigHistory/x.json.gz"},
-		{"guardduty day folder", gd, gdFull, gdFull + "2024/11/20/abc.jsonl.gz", day("2024-11-19"), gdFull + "2024/11/20/", gdFull + "2024/11/20/abc.jsonl.gz"},
+		// Window types (a fix): the day before the last key's date.
+		{"guardduty window", gd, gdFull, gdFull + "2024/11/21/abc.jsonl.gz", day("2024-11-19"), gdFull + "2024/11/20", ""},
 		{"guardduty no day folder yet", gd, gdFull, "", day("2024-11-19"), gdFull + "2024/11/19", ""},
-		{"custom last key", cu, "fh/", "fh/2024/11/20/01/a", day("2024-11-19"), "fh/2024/11/20/01/a", ""},
+		{"custom window", cu, "fh/", "fh/2024/11/21/01/a", day("2024-11-19"), "fh/2024/11/20", ""},
+		{"custom window ignores dates in the prefix", lay("custom", "2020/01/01/", "", ""), "2020/01/01/", "2020/01/01/2024/11/21/01/a", time.Time{}, "2020/01/01/2024/11/20", ""},
 		{"custom floor wins", cu, "fh/", "fh/2024/11/01/01/a", day("2024-11-19"), "fh/2024/11/19", ""},
 		{"umbrella dash format", um, "u/dnslogs/", "", day("2024-11-19"), "u/dnslogs/2024-11-19", ""},
-		{"server access delimiter", sa, "logs/", "logs/2024-11-20-10-00-00-ABC", day("2024-11-19"), "logs/2024-11-20-10-00-00-ABC", ""},
+		{"server access window", sa, "logs/", "logs/2024-11-21-10-00-00-ABC", day("2024-11-19"), "logs/2024-11-20", ""},
+		{"umbrella window", um, "u/dnslogs/", "u/dnslogs/2024-11-21/2024-11-21-10-00-x.csv.gz", time.Time{}, "u/dnslogs/2024-11-20", ""},
 	}
 	for _, c := range cases {
 		st, err := c.l.StartAfter(c.full, c.last, c.after, today, false)
