@@ -120,6 +120,12 @@ func logFile(m *pyjson.Object) string {
 func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 	n := int64(0)
 	for batch := range o.out {
+		// A healthy socket never blocks, so Send alone would not notice
+		// a stop: check once per batch.
+		if err := context.Cause(ctx); err != nil {
+			r.stats.Events.Add(n)
+			return err
+		}
 		for _, msg := range batch {
 			if r.log.Enabled(3) {
 				r.log.Debug(3, string(msg))
