@@ -118,14 +118,15 @@ func logFile(m *pyjson.Object) string {
 // deliver sends an object's events, handles its failure, removes it when
 // asked, and records it (the sender's job, in listing order).
 func (r *bucketRun) deliver(ctx context.Context, o *object) error {
+	// A healthy socket never blocks, so Send alone would not notice a
+	// stop: check before each object. An object already started is
+	// finished (its events are in memory), so a stop does not make the
+	// next run send part of it again.
+	if err := context.Cause(ctx); err != nil {
+		return err
+	}
 	n := int64(0)
 	for batch := range o.out {
-		// A healthy socket never blocks, so Send alone would not notice
-		// a stop: check once per batch.
-		if err := context.Cause(ctx); err != nil {
-			r.stats.Events.Add(n)
-			return err
-		}
 		for _, msg := range batch {
 			if r.log.Enabled(3) {
 				r.log.Debug(3, string(msg))
