@@ -360,6 +360,9 @@ static int wm_aws_setup(wm_aws *config) {
         return -1;
     }
     pthread_mutex_lock(&wm_aws_queue_mutex);
+    if (wm_aws_queue_fd >= 0 && wm_aws_queue_fd != fd) {
+        close(wm_aws_queue_fd); /* a previous start of the module's */
+    }
     wm_aws_queue_fd = fd;
     config->queue_fd = fd;
     pthread_mutex_unlock(&wm_aws_queue_mutex);
@@ -484,6 +487,32 @@ static void wm_aws_run_target(const char *title, const char *launch, const char 
     free(output);
 }
 
+/* Appends " <value>" (or "(<value>)" when parens) to a warning title. */
+static void wm_aws_title_part(wm_aws_str *title, const char *value, bool parens) {
+    if (value != NULL) {
+        wm_aws_str_cat(title, parens ? "(" : " ");
+        wm_aws_str_cat(title, value);
+        if (parens) {
+            wm_aws_str_cat(title, ")");
+        }
+    }
+}
+
+/* Closes the target object, adds the module-level keys, runs the target
+ * and frees what the caller built. */
+static void wm_aws_finish_run(wm_aws *config, wm_aws_json *j, wm_aws_str *cmd, wm_aws_str *title,
+                              const char *launch) {
+    wm_aws_json_close(j, '}');
+    wm_aws_json_string(j, "skip_on_error", config->skip_on_error ? "yes" : "no");
+    wm_aws_json_int(j, "debug", wm_aws_debug_level());
+    char *target = wm_aws_json_finish(j);
+    wm_aws_str_cat(title, "  - ");
+    wm_aws_run_target(wm_aws_str_get(title), launch, wm_aws_str_get(cmd), target);
+    free(target);
+    free(cmd->buf);
+    free(title->buf);
+}
+
 /* Weak under unit testing so that Wazuh's test_wm_aws.c can replace it,
  * as it does with the original. */
 #ifdef WAZUH_UNIT_TESTING
@@ -537,28 +566,12 @@ static void wm_aws_run_s3(wm_aws *config, wm_aws_bucket *b) {
     wm_aws_json_string(&j, "discard_regex", b->discard_regex);
     wm_aws_json_string(&j, "sts_endpoint", b->sts_endpoint);
     wm_aws_json_string(&j, "service_endpoint", b->service_endpoint);
-    wm_aws_json_close(&j, '}');
-    wm_aws_json_string(&j, "skip_on_error", config->skip_on_error ? "yes" : "no");
-    wm_aws_json_int(&j, "debug", wm_aws_debug_level());
-    char *target = wm_aws_json_finish(&j);
 
-    /* "Bucket: <id>(<alias>)  - ", as the script's warnings were titled. */
+    /* "Bucket:[ <id>][(<alias>)]  - ", as the script's warnings were titled. */
     wm_aws_str_cat(&title, "Bucket:");
-    if (b->aws_account_id) {
-        wm_aws_str_cat(&title, " ");
-        wm_aws_str_cat(&title, b->aws_account_id);
-    }
-    if (b->aws_account_alias) {
-        wm_aws_str_cat(&title, "(");
-        wm_aws_str_cat(&title, b->aws_account_alias);
-        wm_aws_str_cat(&title, ")");
-    }
-    wm_aws_str_cat(&title, "  - ");
-
-    wm_aws_run_target(wm_aws_str_get(&title), "Launching S3 Command", wm_aws_str_get(&cmd), target);
-    free(target);
-    free(cmd.buf);
-    free(title.buf);
+    wm_aws_title_part(&title, b->aws_account_id, false);
+    wm_aws_title_part(&title, b->aws_account_alias, true);
+    wm_aws_finish_run(config, &j, &cmd, &title, "Launching S3 Command");
 }
 
 static void wm_aws_run_service(wm_aws *config, wm_aws_service *s) {
@@ -603,32 +616,13 @@ static void wm_aws_run_service(wm_aws *config, wm_aws_service *s) {
     wm_aws_json_string(&j, "discard_regex", s->discard_regex);
     wm_aws_json_string(&j, "sts_endpoint", s->sts_endpoint);
     wm_aws_json_string(&j, "service_endpoint", s->service_endpoint);
-    wm_aws_json_close(&j, '}');
-    wm_aws_json_string(&j, "skip_on_error", config->skip_on_error ? "yes" : "no");
-    wm_aws_json_int(&j, "debug", wm_aws_debug_level());
-    char *target = wm_aws_json_finish(&j);
 
     /* "Service: <type>[ <id>][(<alias>)]  - " */
     wm_aws_str_cat(&title, "Service:");
-    if (s->type) {
-        wm_aws_str_cat(&title, " ");
-        wm_aws_str_cat(&title, s->type);
-    }
-    if (s->aws_account_id) {
-        wm_aws_str_cat(&title, " ");
-        wm_aws_str_cat(&title, s->aws_account_id);
-    }
-    if (s->aws_account_alias) {
-        wm_aws_str_cat(&title, "(");
-        wm_aws_str_cat(&title, s->aws_account_alias);
-        wm_aws_str_cat(&title, ")");
-    }
-    wm_aws_str_cat(&title, "  - ");
-
-    wm_aws_run_target(wm_aws_str_get(&title), "Launching S3 Command", wm_aws_str_get(&cmd), target);
-    free(target);
-    free(cmd.buf);
-    free(title.buf);
+    wm_aws_title_part(&title, s->type, false);
+    wm_aws_title_part(&title, s->aws_account_id, false);
+    wm_aws_title_part(&title, s->aws_account_alias, true);
+    wm_aws_finish_run(config, &j, &cmd, &title, "Launching S3 Command");
 }
 
 static void wm_aws_run_subscriber(wm_aws *config, wm_aws_subscriber *s) {
@@ -659,27 +653,12 @@ static void wm_aws_run_subscriber(wm_aws *config, wm_aws_subscriber *s) {
     wm_aws_json_string(&j, "discard_regex", s->discard_regex);
     wm_aws_json_string(&j, "sts_endpoint", s->sts_endpoint);
     wm_aws_json_string(&j, "service_endpoint", s->service_endpoint);
-    wm_aws_json_close(&j, '}');
-    wm_aws_json_string(&j, "skip_on_error", config->skip_on_error ? "yes" : "no");
-    wm_aws_json_int(&j, "debug", wm_aws_debug_level());
-    char *target = wm_aws_json_finish(&j);
 
     /* "Subscriber: <type> <sqs>  - " */
     wm_aws_str_cat(&title, "Subscriber:");
-    if (s->type) {
-        wm_aws_str_cat(&title, " ");
-        wm_aws_str_cat(&title, s->type);
-    }
-    if (s->sqs_name) {
-        wm_aws_str_cat(&title, " ");
-        wm_aws_str_cat(&title, s->sqs_name);
-    }
-    wm_aws_str_cat(&title, "  - ");
-
-    wm_aws_run_target(wm_aws_str_get(&title), "Launching S3 Subscriber Command", wm_aws_str_get(&cmd), target);
-    free(target);
-    free(cmd.buf);
-    free(title.buf);
+    wm_aws_title_part(&title, s->type, false);
+    wm_aws_title_part(&title, s->sqs_name, false);
+    wm_aws_finish_run(config, &j, &cmd, &title, "Launching S3 Subscriber Command");
 }
 
 /* Main loop ---------------------------------------------------------------- */
