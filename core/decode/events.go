@@ -226,6 +226,24 @@ type lineReader struct {
 	buf []byte
 }
 
+// eachLine calls fn with every line of r, "\n" included (the last line may
+// lack it); the slice is valid only during the call.
+func eachLine(r io.Reader, fn func(line []byte) error) error {
+	lr := newLineReader(r)
+	for {
+		line, err := lr.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(line); err != nil {
+			return err
+		}
+	}
+}
+
 func newLineReader(r io.Reader) *lineReader {
 	return &lineReader{br: bufio.NewReaderSize(r, 64<<10)}
 }

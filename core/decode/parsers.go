@@ -312,15 +312,7 @@ var serverAccessFields = []string{"bucket_owner", "bucket", "time", "remote_ip",
 	"signature_version", "cipher_suite", "authentication_type", "host_header", "tls_version"}
 
 func parseServerAccess(text io.Reader, emit emitFunc) error {
-	lr := newLineReader(text)
-	for {
-		line, err := lr.next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return eachLine(text, func(line []byte) error {
 		vals, e := serverAccessTokens(string(line))
 		if e != nil {
 			return e
@@ -333,10 +325,8 @@ func parseServerAccess(text io.Reader, emit emitFunc) error {
 			o.Set(serverAccessFields[i], v)
 		}
 		o.Set("source", "s3_server_access")
-		if err := emit(o); err != nil {
-			return err
-		}
-	}
+		return emit(o)
+	})
 }
 
 // serverAccessTokens is the reference's parse_line, including its quirks
@@ -391,15 +381,7 @@ func serverAccessTokens(line string) ([]string, *Error) {
 }
 
 func parseGuardDuty(text io.Reader, emit emitFunc) error {
-	lr := newLineReader(text)
-	for {
-		line, err := lr.next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return eachLine(text, func(line []byte) error {
 		v, err := pyjson.Unmarshal(line)
 		if err != nil {
 			return jsonErr(err)
@@ -417,10 +399,8 @@ func parseGuardDuty(text io.Reader, emit emitFunc) error {
 			return e
 		}
 		o.Set("source", name)
-		if err := emit(o); err != nil {
-			return err
-		}
-	}
+		return emit(o)
+	})
 }
 
 var maciePattern = regexp.MustCompile(`"lat":(-?0+\d+\.\d+),"lon":(-?0+\d+\.\d+)`)
@@ -525,15 +505,7 @@ var standardHeaders = func() map[string]bool {
 // returned and not logged (the caller logs Error.Log).
 func parseWAF(text io.Reader, key string, opt Options, emit emitFunc) error {
 	log := opt.log()
-	lr := newLineReader(text)
-	for {
-		raw, err := lr.next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return eachLine(text, func(raw []byte) error {
 		line := strings.TrimRightFunc(string(raw), isPySpace)
 		d := pyjson.NewDecoderBytes([]byte(line))
 		for d.InputOffset() < int64(len(line)) {
@@ -569,7 +541,8 @@ func parseWAF(text io.Reader, key string, opt Options, emit emitFunc) error {
 				return err
 			}
 		}
-	}
+		return nil
+	})
 }
 
 // filterHeaders replaces httpRequest.headers by the standard headers keyed
