@@ -125,6 +125,13 @@ func report(ctx context.Context, t config.Target, log logging.Logger, err error)
 		log.Warning("Run interrupted by shutdown; progress so far is saved.")
 		return 2
 	}
+	// Errors of other packages that know the script's code for themselves
+	// (config.Error, the services' and subscribers' errors).
+	var ec interface{ ExitCode() int }
+	if errors.As(err, &ec) {
+		log.Error(err.Error())
+		return ec.ExitCode()
+	}
 	// An unexpected failure: the script's main() handler says
 	// "+++ Error: <e>" and exits 12, or 1 when debugging.
 	log.Debug(2, "+++ Error: "+err.Error())
