@@ -453,7 +453,7 @@ func (r *bucketRun) listUnit(p *pipeline, u *unit) error {
 			if !ok {
 				continue
 			}
-			o := &object{unit: u, key: aws.ToString(c.Key), size: aws.ToInt64(c.Size), lastModified: aws.ToTime(c.LastModified)}
+			o := &object{unit: u, key: aws.ToString(c.Key), lastModified: aws.ToTime(c.LastModified)}
 			if err := p.enqueue(o); err != nil {
 				return err
 			}

@@ -14,7 +14,6 @@ import (
 type object struct {
 	unit         *unit
 	key          string
-	size         int64
 	lastModified time.Time
 
 	// out carries batches of encoded events. The worker sends the first
