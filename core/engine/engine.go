@@ -20,7 +20,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -154,21 +153,11 @@ func (p *panicErr) Error() string {
 
 func panicError(v any) error { return &panicErr{v: v, stack: string(debug.Stack())} }
 
-// Regions accepted by the reference for buckets (aws_tools.py ALL_REGIONS).
-var allRegions = []string{
-	"af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2",
-	"ap-northeast-3", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2",
-	"ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-7", "ca-central-1",
-	"ca-west-1", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2",
-	"eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1", "me-south-1",
-	"mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
-}
-
 // checkRegions is the script's run-time membership check (exit 22, the
 // message only in debug mode).
 func checkRegions(regions []string) error {
 	for _, r := range regions {
-		if !slices.Contains(allRegions, r) {
+		if !config.KnownRegion(r) {
 			return &exitError{code: exitInvalidRegn, msg: fmt.Sprintf("+++ ERROR: Invalid region '%s'", r), debugOnly: 1}
 		}
 	}
