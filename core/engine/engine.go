@@ -26,6 +26,7 @@ import (
 
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/logging"
+	"github.com/wazuh/aws-s3-go/core/service"
 	"github.com/wazuh/aws-s3-go/core/sink"
 )
 
@@ -100,6 +101,8 @@ func Run(ctx context.Context, t config.Target, h Host) (code int) {
 	switch t.Kind {
 	case config.KindBucket:
 		err = runBucket(ctx, t, h)
+	case config.KindService:
+		err = service.Run(ctx, t, service.Env{Home: h.Home, Version: h.Version, Log: h.Log, Sink: h.Sink, Now: h.Now, Events: &h.Stats.Events})
 	default:
 		err = exitf(exitNotSupported, "The '%s' %s is not supported by this build yet.", t.Type, t.Kind)
 	}
