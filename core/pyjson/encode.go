@@ -39,7 +39,7 @@ func AppendValue(dst []byte, v Value) []byte {
 			}
 			dst = AppendString(dst, k)
 			dst = append(dst, ": "...)
-			dst = AppendValue(dst, t.vals[k])
+			dst = AppendValue(dst, t.vals[i])
 		}
 		return append(dst, '}')
 	case []Value:

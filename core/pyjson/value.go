@@ -18,14 +18,22 @@ type Value = any
 type Number string
 
 // Object is an ordered JSON object with Python dict semantics.
+//
+// Keys and values live in two parallel slices; most objects in AWS logs
+// have a handful of keys, for which a linear scan beats hashing and costs
+// no map allocation. A map index is built only for large objects.
 type Object struct {
-	keys []string
-	vals map[string]Value
+	keys  []string
+	vals  []Value
+	index map[string]int // key -> position, only when len(keys) > indexAt
 }
+
+// indexAt is the size from which an Object keeps a map index.
+const indexAt = 16
 
 // NewObject returns an empty object with room for n keys.
 func NewObject(n int) *Object {
-	return &Object{keys: make([]string, 0, n), vals: make(map[string]Value, n)}
+	return &Object{keys: make([]string, 0, n), vals: make([]Value, 0, n)}
 }
 
 // Len returns the number of keys.
@@ -34,39 +42,64 @@ func (o *Object) Len() int { return len(o.keys) }
 // Keys returns the keys in insertion order. The slice must not be modified.
 func (o *Object) Keys() []string { return o.keys }
 
+// find returns the position of k, or -1.
+func (o *Object) find(k string) int {
+	if o.index != nil {
+		if i, ok := o.index[k]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, kk := range o.keys {
+		if kk == k {
+			return i
+		}
+	}
+	return -1
+}
+
 // Get returns the value of k and whether it is present.
 func (o *Object) Get(k string) (Value, bool) {
-	v, ok := o.vals[k]
-	return v, ok
+	if i := o.find(k); i >= 0 {
+		return o.vals[i], true
+	}
+	return nil, false
 }
 
 // Has reports whether k is present.
-func (o *Object) Has(k string) bool {
-	_, ok := o.vals[k]
-	return ok
-}
+func (o *Object) Has(k string) bool { return o.find(k) >= 0 }
 
 // Set stores v under k: in place when k exists, appended otherwise.
 func (o *Object) Set(k string, v Value) {
-	if o.vals == nil {
-		o.vals = make(map[string]Value)
+	if i := o.find(k); i >= 0 {
+		o.vals[i] = v
+		return
 	}
-	if _, ok := o.vals[k]; !ok {
-		o.keys = append(o.keys, k)
+	o.keys = append(o.keys, k)
+	o.vals = append(o.vals, v)
+	switch {
+	case o.index != nil:
+		o.index[k] = len(o.keys) - 1
+	case len(o.keys) > indexAt:
+		o.index = make(map[string]int, len(o.keys)*2)
+		for i, kk := range o.keys {
+			o.index[kk] = i
+		}
 	}
-	o.vals[k] = v
 }
 
 // Delete removes k, keeping the order of the other keys.
 func (o *Object) Delete(k string) {
-	if _, ok := o.vals[k]; !ok {
+	i := o.find(k)
+	if i < 0 {
 		return
 	}
-	delete(o.vals, k)
-	for i, kk := range o.keys {
-		if kk == k {
-			o.keys = append(o.keys[:i], o.keys[i+1:]...)
-			break
+	o.keys = append(o.keys[:i], o.keys[i+1:]...)
+	o.vals = append(o.vals[:i], o.vals[i+1:]...)
+	if o.index != nil {
+		delete(o.index, k)
+		for j := i; j < len(o.keys); j++ {
+			o.index[o.keys[j]] = j
 		}
 	}
 }
@@ -74,8 +107,8 @@ func (o *Object) Delete(k string) {
 // Clone returns a deep copy of o.
 func (o *Object) Clone() *Object {
 	c := NewObject(len(o.keys))
-	for _, k := range o.keys {
-		c.Set(k, CloneValue(o.vals[k]))
+	for i, k := range o.keys {
+		c.Set(k, CloneValue(o.vals[i]))
 	}
 	return c
 }
