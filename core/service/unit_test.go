@@ -10,7 +10,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/logging"
 )
 
-func i64(v int64) *int64 { return &v }
+func i64(v int64) *int64   { return &v }
 func str(s string) *string { return &s }
 
 func show(s streamState) string {
