@@ -1,0 +1,359 @@
+package subscriber
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/wazuh/aws-s3-go/core/awsclient"
+	"github.com/wazuh/aws-s3-go/core/config"
+	"github.com/wazuh/aws-s3-go/core/decode"
+	"github.com/wazuh/aws-s3-go/core/event"
+	"github.com/wazuh/aws-s3-go/core/logging"
+	"github.com/wazuh/aws-s3-go/core/pyjson"
+)
+
+// releaseTimeout bounds the calls that hand unprocessed messages back to
+// the queue when a run stops.
+const releaseTimeout = 5 * time.Second
+
+// run is the state of one subscriber run.
+type run struct {
+	t         config.Target
+	env       Env
+	log       logging.Logger
+	clients   *awsclient.Clients
+	sqs       *sqs.Client
+	url       string
+	s3        map[string]*s3.Client // per bucket, in the bucket's region
+	discard   *event.Discard
+	lineRegex *regexp.Regexp // the configured discard_regex, for plain-text lines
+	// kept holds the messages this run left in the queue (failed, or not
+	// notifications): when they come back after their visibility timeout
+	// the same run does not take them again, and a receive that brings
+	// only such messages ends the run.
+	kept map[string]bool
+}
+
+// route is one object a notification points to.
+type route struct{ bucket, key string }
+
+// objectError is the failure of one notified object (download or parse):
+// with skip_on_error the run goes on and the message stays in the queue.
+type objectError struct{ err error }
+
+func (e *objectError) Error() string { return e.err.Error() }
+func (e *objectError) Unwrap() error { return e.err }
+
+func (r *run) wait() int32 {
+	switch {
+	case r.env.Wait < 0:
+		return 0
+	case r.env.Wait == 0:
+		return int32(DefaultWait / time.Second)
+	}
+	return int32((r.env.Wait + time.Second - 1) / time.Second)
+}
+
+// loop receives batches until one brings nothing new.
+func (r *run) loop(ctx context.Context) error {
+	for {
+		if err := context.Cause(ctx); err != nil {
+			return err
+		}
+		r.log.Debug(2, "Retrieving messages from: "+r.t.Queue)
+		out, err := r.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl:              aws.String(r.url),
+			MaxNumberOfMessages:   MaxMessages,
+			WaitTimeSeconds:       r.wait(),
+			MessageAttributeNames: []string{"All"},
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			return exitf(ExitQueue, err, "Error receiving message from SQS: %s", clientError(err))
+		}
+		fresh := 0
+		for _, m := range out.Messages {
+			if !r.kept[aws.ToString(m.MessageId)] {
+				fresh++
+			}
+		}
+		if fresh == 0 {
+			// Empty, or only messages this run already left (a visibility
+			// timeout shorter than the run): done.
+			return nil
+		}
+		for i, m := range out.Messages {
+			if r.kept[aws.ToString(m.MessageId)] {
+				continue
+			}
+			if err := context.Cause(ctx); err != nil {
+				r.release(ctx, out.Messages[i:])
+				return err
+			}
+			err := r.handle(ctx, m)
+			if err == nil {
+				continue
+			}
+			if ctx.Err() != nil {
+				r.release(ctx, out.Messages[i:])
+				return context.Cause(ctx)
+			}
+			var oe *objectError
+			if !errors.As(err, &oe) || !r.t.SkipOnError {
+				r.release(ctx, out.Messages[i+1:])
+				return err
+			}
+			r.keep(m)
+			r.log.Debug(1, "++ "+err.Error()+"; skipping...")
+			r.log.Error(err.Error() + "; the SQS message was left in the queue and will be delivered again.")
+		}
+	}
+}
+
+// release makes messages this run received but will not process visible
+// again at once, so that another agent takes them without waiting for the
+// visibility timeout. Failures only cost that wait.
+func (r *run) release(ctx context.Context, msgs []sqstypes.Message) {
+	var entries []sqstypes.ChangeMessageVisibilityBatchRequestEntry
+	for i, m := range msgs {
+		if r.kept[aws.ToString(m.MessageId)] {
+			continue
+		}
+		entries = append(entries, sqstypes.ChangeMessageVisibilityBatchRequestEntry{
+			Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0,
+		})
+	}
+	if len(entries) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	_, err := r.sqs.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(r.url), Entries: entries})
+	if err != nil {
+		r.log.Debug(1, fmt.Sprintf("+++ Could not return %d unprocessed messages to the queue: %s", len(entries), clientError(err)))
+	}
+}
+
+// handle processes one message: its objects' events are sent, then the
+// message is deleted. A message that is not an S3 notification is left in
+// the queue, as by the reference.
+func (r *run) handle(ctx context.Context, m sqstypes.Message) error {
+	body := aws.ToString(m.Body)
+	v, err := pyjson.Unmarshal([]byte(body))
+	if err != nil {
+		r.log.Debug(2, fmt.Sprintf("Processed message %s does not contain the expected format, omitting message.", repr(body)))
+		r.keep(m)
+		return nil
+	}
+	r.log.Debug(2, "The message is: "+repr(v))
+	routes, ok := routes(v)
+	if !ok {
+		if isTestEvent(v) {
+			// Sent once by S3 when notifications are configured; it names
+			// no object, and left in the queue it would come back forever.
+			r.log.Debug(2, "+++ Deleting the S3 test event.")
+			return r.delete(ctx, m)
+		}
+		r.omit(v)
+		r.keep(m)
+		return nil
+	}
+	for _, rt := range routes {
+		if err := r.object(ctx, rt); err != nil {
+			if errors.Is(err, errSkipMessage) {
+				r.omit(v)
+				r.keep(m)
+				return nil
+			}
+			return err
+		}
+	}
+	return r.delete(ctx, m)
+}
+
+func (r *run) keep(m sqstypes.Message) { r.kept[aws.ToString(m.MessageId)] = true }
+
+func (r *run) omit(v pyjson.Value) {
+	raw := pyjson.NewObject(1)
+	raw.Set("raw_message", v)
+	r.log.Debug(2, fmt.Sprintf("Processed message %s does not contain the expected format, omitting message.", repr(raw)))
+}
+
+func (r *run) delete(ctx context.Context, m sqstypes.Message) error {
+	_, err := r.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(r.url), ReceiptHandle: m.ReceiptHandle})
+	if err != nil {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		return exitf(ExitQueue, err, "Error deleting message from SQS: %s", clientError(err))
+	}
+	r.log.Debug(2, "Message deleted from queue: "+r.t.Queue)
+	return nil
+}
+
+// routes returns the objects of an S3 event notification: every record's
+// s3.bucket.name and s3.object.key, the key URL-decoded. ok is false when
+// the message does not have that shape.
+func routes(v pyjson.Value) (rts []route, ok bool) {
+	recs, _ := get(v, "Records").([]pyjson.Value)
+	if len(recs) == 0 {
+		return nil, false
+	}
+	for _, rec := range recs {
+		s3v := get(rec, "s3")
+		bucket, ok1 := get(get(s3v, "bucket"), "name").(string)
+		key, ok2 := get(get(s3v, "object"), "key").(string)
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		rts = append(rts, route{bucket: bucket, key: unquotePlus(key)})
+	}
+	return rts, true
+}
+
+func isTestEvent(v pyjson.Value) bool {
+	e, _ := get(v, "Event").(string)
+	return e == "s3:TestEvent"
+}
+
+// get is v[k] for an object, nil otherwise.
+func get(v pyjson.Value, k string) pyjson.Value {
+	if o, ok := v.(*pyjson.Object); ok && o != nil {
+		x, _ := o.Get(k)
+		return x
+	}
+	return nil
+}
+
+// s3For returns a client in the bucket's region.
+func (r *run) s3For(ctx context.Context, bucket string) *s3.Client {
+	c, ok := r.s3[bucket]
+	if !ok {
+		c = r.clients.S3ForBucket(ctx, bucket)
+		r.s3[bucket] = c
+	}
+	return c
+}
+
+// countingReader counts the compressed bytes read from S3.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// object fetches, parses and sends one notified object. Like the
+// reference, an object is parsed whole before any of its events is sent.
+func (r *run) object(ctx context.Context, rt route) error {
+	out, err := r.s3For(ctx, rt.bucket).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(rt.bucket), Key: aws.String(rt.key)})
+	if err != nil {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		return &objectError{fmt.Errorf("Could not get the object %s in bucket %s: %s", rt.key, rt.bucket, clientError(err))}
+	}
+	defer out.Body.Close()
+	body := &countingReader{r: out.Body}
+	text, err := readText(rt.key, body)
+	add(r.env.Bytes, body.n)
+	if err != nil {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		return &objectError{err}
+	}
+	var evs []*pyjson.Object
+	if r.t.Type == "security_hub" {
+		evs, err = securityHubEvents(text)
+	} else {
+		evs, err = bucketEvents(rt.key, text, r.log)
+	}
+	if err != nil {
+		var pe *parseError
+		if errors.As(err, &pe) {
+			return &objectError{&Error{Code: 9, Msg: fmt.Sprintf("Failed to parse file %s: %s", rt.key, pe.msg)}}
+		}
+		return err
+	}
+	for _, ev := range evs {
+		if err := r.send(ctx, rt, ev); err != nil {
+			return err
+		}
+	}
+	add(r.env.Objects, 1)
+	return nil
+}
+
+// readText returns the decompressed text of an object (decode.Open:
+// suffix-chosen decompression, UTF-8, universal newlines).
+func readText(key string, body io.Reader) (string, error) {
+	t, err := decode.Open(key, body)
+	if err != nil {
+		return "", err
+	}
+	defer t.Close()
+	b, err := io.ReadAll(t)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// send filters one event and sends its message.
+func (r *run) send(ctx context.Context, rt route, ev *pyjson.Object) error {
+	pruneNone(ev)
+	if v, ok := ev.Get("full_log"); ok && r.t.Type == "buckets" {
+		// A line of a plain-text object: only the regex applies.
+		if r.lineRegex != nil {
+			s, _ := v.(string)
+			if r.lineRegex.MatchString(s) {
+				r.log.Debug(2, `+++ The "`+r.t.DiscardRegex+`" regex found a match. The event will be skipped.`)
+				return nil
+			}
+			r.log.Debug(3, `+++ The "`+r.t.DiscardRegex+`" regex did not find a match. The event will be processed.`)
+		}
+	} else if r.discard.Skip(ev, r.log) {
+		return nil
+	}
+	msg := message(rt.bucket, rt.key, ev)
+	data, trimmed := event.Encode(msg)
+	if trimmed {
+		r.log.Debug(1, fmt.Sprintf("Event size exceeds the maximum allowed limit of %d bytes.", 65535))
+		r.log.Warning(fmt.Sprintf("An event of the object %s exceeded the %d bytes a queue message can hold and was trimmed (marked \"wazuh_truncated\").", rt.key, event.MaxEvent))
+	}
+	if r.log.Enabled(3) {
+		r.log.Debug(3, string(data))
+	}
+	if err := r.env.Sink.Send(ctx, data); err != nil {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		return exitf(ExitSend, err, "Error sending message to wazuh: %s", err)
+	}
+	add(r.env.Events, 1)
+	return nil
+}
+
+func add(c *atomic.Int64, n int64) {
+	if c != nil {
+		c.Add(n)
+	}
+}

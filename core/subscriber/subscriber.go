@@ -1,0 +1,219 @@
+// Package subscriber runs the reference script's subscriber mode: read S3
+// event notifications from an SQS queue, fetch each notified object, turn
+// it into events and send them to the sink (reference-wodle.md §8).
+//
+// This is how collection scales past one host: any number of agents share
+// one queue, SQS hands each notification to one of them at a time
+// (visibility timeout), and no agent keeps state. A message is deleted only
+// after every event of its objects was accepted by the sink; a message
+// whose processing failed stays in the queue and is delivered again once
+// its visibility timeout expires (at-least-once: a crash between sending
+// and deleting resends that message's events, nothing is lost).
+package subscriber
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go"
+
+	"github.com/wazuh/aws-s3-go/core/awsclient"
+	"github.com/wazuh/aws-s3-go/core/config"
+	"github.com/wazuh/aws-s3-go/core/event"
+	"github.com/wazuh/aws-s3-go/core/logging"
+	"github.com/wazuh/aws-s3-go/core/pyre"
+	"github.com/wazuh/aws-s3-go/core/sink"
+)
+
+// DefaultWait is the long-poll time of each ReceiveMessage (the
+// reference's WaitTimeSeconds).
+const DefaultWait = 20 * time.Second
+
+// MaxMessages is how many messages one ReceiveMessage asks for (the SQS
+// maximum, as the reference).
+const MaxMessages = 10
+
+// Exit codes of the reference script for this mode.
+const (
+	ExitUnknown     = 1
+	ExitCredentials = 3
+	ExitInvalidType = 12
+	ExitSend        = 13
+	ExitProfile     = 23
+	ExitNoQueue     = 20 // GetQueueUrl failed
+	ExitQueue       = 21 // ReceiveMessage/DeleteMessage failed, or arguments missing
+)
+
+// Env is what a run needs from its host.
+type Env struct {
+	Log  logging.Logger
+	Sink sink.Sink
+	// Wait is the long-poll time of each receive: 0 means DefaultWait, a
+	// negative value no wait (tests).
+	Wait time.Duration
+	// SQSEndpoint overrides the SQS endpoint. "" keeps the SDK's own
+	// resolution (AWS_ENDPOINT_URL_SQS, shared config); service_endpoint
+	// is S3's, as in the reference.
+	SQSEndpoint string
+	// Events, Objects and Bytes, when set, count the events accepted by
+	// the sink, the objects fully sent and the bytes read from S3.
+	Events, Objects, Bytes *atomic.Int64
+}
+
+// Error ends a run with the reference's exit code for the same outcome.
+type Error struct {
+	Code int
+	Msg  string
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) ExitCode() int { return e.Code }
+func exitf(code int, err error, format string, args ...any) *Error {
+	return &Error{Code: code, Msg: fmt.Sprintf(format, args...), Err: err}
+}
+
+// Run reads the queue of t until a receive returns no new message, and
+// returns nil, ctx's error when ctx ended first, or an error whose
+// ExitCode method gives the reference's exit code.
+func Run(ctx context.Context, t config.Target, env Env) error {
+	if env.Log == nil {
+		env.Log = logging.Discard{}
+	}
+	switch t.Type {
+	case "buckets", "security_hub":
+	case "security_lake":
+		for _, a := range []struct{ v, name string }{{t.IAMRoleARN, "iam_role_arn"}, {t.Queue, "queue"}, {t.ExternalID, "external_id"}} {
+			if a.v == "" {
+				return exitf(ExitQueue, nil, "Used a subscriber but no --%s provided.", a.name)
+			}
+		}
+		return exitf(ExitUnknown, nil, "The 'security_lake' subscriber is not supported by this build: Security Lake objects are Parquet files, which it cannot read.")
+	default:
+		return exitf(ExitInvalidType, nil, "Invalid type of subscriber")
+	}
+	if t.Queue == "" {
+		return exitf(ExitQueue, nil, "Used a subscriber but no --queue provided.")
+	}
+	r := &run{t: t, env: env, log: env.Log, kept: map[string]bool{}, s3: map[string]*s3.Client{}}
+	if t.DiscardField != "" || t.DiscardRegex != "" {
+		pattern := t.DiscardRegex
+		if pattern == "" {
+			pattern = "None" // the script compiles str(None)
+		}
+		re, err := pyre.Compile(pattern)
+		if err != nil {
+			return err
+		}
+		r.discard = event.NewDiscard(t.DiscardField, pattern, re)
+		if t.DiscardRegex != "" {
+			r.lineRegex = re
+		}
+	}
+	c, err := awsclient.New(ctx, t)
+	if err != nil {
+		var pe *awsclient.ProfileError
+		if errors.As(err, &pe) {
+			return exitf(ExitProfile, err, "%s", pe.Error())
+		}
+		return exitf(ExitCredentials, err, "Access error: %s", err)
+	}
+	r.clients = c
+	r.sqs = c.SQS(env.SQSEndpoint)
+	if err := r.queueURL(ctx); err != nil {
+		return err
+	}
+	return r.loop(ctx)
+}
+
+func (r *run) queueURL(ctx context.Context) error {
+	out, err := r.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(r.t.Queue)})
+	if err != nil {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+		var ae smithy.APIError
+		if errors.As(err, &ae) {
+			r.log.Debug(2, "+++ Error: "+clientError(err))
+			return exitf(ExitNoQueue, err, "Queue does not exist, verify the given name")
+		}
+		if isCredentials(err) {
+			return exitf(ExitCredentials, err, "Access error: %s", err)
+		}
+		return fmt.Errorf("getting the URL of the SQS queue %s: %w", r.t.Queue, err)
+	}
+	r.url = aws.ToString(out.QueueUrl)
+	r.log.Debug(2, "The SQS queue is: "+r.url)
+	return nil
+}
+
+// isCredentials reports an SDK failure to find or use credentials before
+// any request was sent (botocore's NoCredentialsError).
+func isCredentials(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "failed to retrieve credentials") || strings.Contains(msg, "failed to refresh cached credentials")
+}
+
+// clientError renders err as botocore renders a ClientError.
+func clientError(err error) string {
+	var ae smithy.APIError
+	var oe *smithy.OperationError
+	if errors.As(err, &ae) {
+		op := "unknown"
+		if errors.As(err, &oe) {
+			op = oe.OperationName
+		}
+		return fmt.Sprintf("An error occurred (%s) when calling the %s operation: %s", ae.ErrorCode(), op, ae.ErrorMessage())
+	}
+	return err.Error()
+}
+
+// unquotePlus is Python's urllib.parse.unquote_plus: '+' is a space, %XX
+// sequences are bytes decoded as UTF-8 (invalid sequences replaced), and
+// malformed escapes are kept as they are. S3 notifications encode keys
+// this way.
+func unquotePlus(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '+':
+			b = append(b, ' ')
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+		default:
+			b = append(b, c)
+		}
+	}
+	// Python decodes with errors="replace".
+	var out strings.Builder
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		out.WriteRune(r)
+		b = b[n:]
+	}
+	return out.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
+}
