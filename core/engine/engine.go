@@ -28,6 +28,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/service"
 	"github.com/wazuh/aws-s3-go/core/sink"
+	"github.com/wazuh/aws-s3-go/core/subscriber"
 )
 
 // Host is what a run needs from whoever hosts it.
@@ -103,6 +104,8 @@ func Run(ctx context.Context, t config.Target, h Host) (code int) {
 		err = runBucket(ctx, t, h)
 	case config.KindService:
 		err = service.Run(ctx, t, service.Env{Home: h.Home, Version: h.Version, Log: h.Log, Sink: h.Sink, Now: h.Now, Events: &h.Stats.Events})
+	case config.KindSubscriber:
+		err = subscriber.Run(ctx, t, subscriber.Env{Log: h.Log, Sink: h.Sink, Events: &h.Stats.Events, Objects: &h.Stats.Objects, Bytes: &h.Stats.Bytes})
 	default:
 		err = exitf(exitNotSupported, "The '%s' %s is not supported by this build yet.", t.Type, t.Kind)
 	}
