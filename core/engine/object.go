@@ -82,7 +82,11 @@ func (r *bucketRun) decodeObject(ctx context.Context, o *object, e *emitter) err
 			return &fatalError{err}
 		}
 		for _, m := range msgs {
-			if err := e.add(r.encode(m)); err != nil {
+			trimmed, err := e.add(m)
+			if trimmed {
+				r.warnTrimmed(m)
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -90,14 +94,20 @@ func (r *bucketRun) decodeObject(ctx context.Context, o *object, e *emitter) err
 	})
 }
 
-// encode applies the size policy and logs what the reference logged.
+// encode applies the size policy to one message.
 func (r *bucketRun) encode(m *pyjson.Object) []byte {
 	data, trimmed := event.Encode(m)
 	if trimmed {
-		r.log.Debug(1, fmt.Sprintf("Event size exceeds the maximum allowed limit of %d bytes.", 65535))
-		r.log.Warning(fmt.Sprintf("An event of the object %s exceeded the %d bytes a queue message can hold and was trimmed (marked \"wazuh_truncated\").", logFile(m), event.MaxEvent))
+		r.warnTrimmed(m)
 	}
 	return data
+}
+
+// warnTrimmed logs what the reference logged for an oversize event, and
+// that it was trimmed rather than lost.
+func (r *bucketRun) warnTrimmed(m *pyjson.Object) {
+	r.log.Debug(1, fmt.Sprintf("Event size exceeds the maximum allowed limit of %d bytes.", 65535))
+	r.log.Warning(fmt.Sprintf("An event of the object %s exceeded the %d bytes a queue message can hold and was trimmed (marked \"wazuh_truncated\").", logFile(m), event.MaxEvent))
 }
 
 func logFile(m *pyjson.Object) string {

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/wazuh/aws-s3-go/core/event"
+	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
 // object is one listed S3 object on its way through the pipeline. Workers
@@ -175,31 +178,32 @@ type emitter struct {
 	arena     []byte // holds the pending events' bytes
 }
 
-// arenaChunk is the size of the blocks events are copied into.
+// arenaChunk is the size of the blocks events are encoded into.
 const arenaChunk = 64 << 10
 
-// add queues one encoded event. It is copied into the arena because the
-// encoder's buffer starts at 4 KB: held as is until the sender reached
-// the object, a 600-byte event cost 4 KB, so limit (which counts bytes)
-// did not bound memory (tests/bench: 200 VPC flow log objects peaked at
-// 172 MB RSS). Earlier events keep pointing into full chunks, which are
-// never appended to again.
-func (e *emitter) add(msg []byte) error {
-	if len(e.arena)+len(msg) > cap(e.arena) {
-		e.arena = make([]byte, 0, max(arenaChunk, len(msg)))
+// add encodes one message into the arena and queues it. Events are held
+// until the sender reaches their object, so they are packed into shared
+// blocks: held one allocation each, a 600-byte event cost a 4 KB buffer
+// and limit (which counts bytes) did not bound memory (tests/bench: 200
+// VPC flow log objects peaked at 172 MB RSS). A new block is started when
+// the current one is nearly full; an event that outgrows it makes append
+// move it, and earlier events keep pointing into the old, unchanged block.
+func (e *emitter) add(msg *pyjson.Object) (trimmed bool, err error) {
+	if cap(e.arena)-len(e.arena) < arenaChunk/8 {
+		e.arena = make([]byte, 0, arenaChunk)
 	}
 	start := len(e.arena)
-	e.arena = append(e.arena, msg...)
+	e.arena, trimmed = event.AppendEncode(e.arena, msg)
 	e.pending = append(e.pending, e.arena[start:len(e.arena):len(e.arena)])
-	e.size += len(msg)
+	e.size += len(e.arena) - start
 	if !e.streaming && e.size < e.limit {
-		return nil
+		return trimmed, nil
 	}
 	if e.streaming && e.size < batchBytes {
-		return nil
+		return trimmed, nil
 	}
 	e.streaming = true
-	return e.flush()
+	return trimmed, e.flush()
 }
 
 func (e *emitter) flush() error {

@@ -58,11 +58,18 @@ func isMarker(k string) bool {
 func Encode(msg *pyjson.Object) (data []byte, trimmed bool) {
 	// Most events are a few kilobytes; starting there saves the first
 	// regrowths of the buffer.
-	data = pyjson.AppendValue(make([]byte, 0, 4096), msg)
-	if len(data) <= MaxEvent {
-		return data, false
+	return AppendEncode(make([]byte, 0, 4096), msg)
+}
+
+// AppendEncode is Encode appending to dst, so that a caller holding many
+// events can encode them into one buffer.
+func AppendEncode(dst []byte, msg *pyjson.Object) (data []byte, trimmed bool) {
+	start := len(dst)
+	dst = pyjson.AppendValue(dst, msg)
+	if n := len(dst) - start; n > MaxEvent {
+		return append(dst[:start], trim(msg, n)...), true
 	}
-	return trim(msg, len(data)), true
+	return dst, false
 }
 
 func trim(orig *pyjson.Object, size int) []byte {

@@ -169,6 +169,13 @@ const hexDigits = "0123456789abcdef"
 func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
+		// Copy the longest run of bytes that need no escaping at once:
+		// most of an AWS event is plain ASCII.
+		if j := plainRun(s, i); j > i {
+			dst = append(dst, s[i:j]...)
+			i = j
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			switch {
@@ -218,6 +225,19 @@ func AppendString(dst []byte, s string) []byte {
 		i += size
 	}
 	return append(dst, '"')
+}
+
+// plainRun returns the end of the run of printable ASCII other than '"'
+// and '\\' starting at i.
+func plainRun(s string, i int) int {
+	for i < len(s) {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			break
+		}
+		i++
+	}
+	return i
 }
 
 func appendU(dst []byte, r rune) []byte {
