@@ -510,7 +510,7 @@ func (d *Decoder) object(keep bool) (Value, error) {
 	d.pos++
 	var obj *Object
 	if keep {
-		obj = NewObject(4)
+		obj = NewObject(8)
 	}
 	d.skipWS()
 	c, ok := d.peekByte()

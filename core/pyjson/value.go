@@ -29,7 +29,7 @@ type Object struct {
 }
 
 // indexAt is the size from which an Object keeps a map index.
-const indexAt = 16
+const indexAt = 32
 
 // NewObject returns an empty object with room for n keys.
 func NewObject(n int) *Object {
