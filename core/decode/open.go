@@ -2,6 +2,7 @@ package decode
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -45,7 +46,13 @@ func (o Opener) Open(key string, body io.Reader) (io.ReadCloser, error) {
 	t := &textReader{key: key, classify: classifyPlain}
 	switch {
 	case strings.HasSuffix(key, ".gz"):
-		zr, err := gzip.NewReader(src)
+		// Python checks the two magic bytes before anything else: a short
+		// body that is not gzip is an invalid gzip file, not a truncated one.
+		br := bufio.NewReader(src)
+		if magic, _ := br.Peek(2); len(magic) > 0 && !bytes.HasPrefix(magic, []byte{0x1f, 0x8b}) {
+			return nil, withKey(classifyGzip(gzip.ErrHeader), key)
+		}
+		zr, err := gzip.NewReader(br)
 		if err == io.EOF {
 			// Python's gzip reads an empty file as empty text.
 			t.src = strings.NewReader("")

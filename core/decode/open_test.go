@@ -192,3 +192,18 @@ func TestBodyErrorIsUnknown(t *testing.T) {
 		t.Errorf("error %#v, want Unknown wrapping the body error", err)
 	}
 }
+
+// A body shorter than a gzip header is judged by its magic bytes, as
+// Python's gzip does: not gzip → invalid gzip file (exit 8), a gzip start
+// cut short → EOFError.
+func TestShortGzipBodies(t *testing.T) {
+	_, err := Open("x.gz", strings.NewReader("nope"))
+	var e *Error
+	if !errors.As(err, &e) || e.Exit != 8 || e.Log != "Invalid gzip file received." {
+		t.Errorf("short non-gzip body: %v", err)
+	}
+	_, err = Open("x.gz", strings.NewReader("\x1f\x8b\x08"))
+	if !errors.As(err, &e) || e.Exit != 0 || e.Class != Unknown {
+		t.Errorf("truncated gzip header: %+v", err)
+	}
+}
