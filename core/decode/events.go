@@ -109,27 +109,6 @@ func jsonErr(err error) error {
 	return err
 }
 
-func pyType(v pyjson.Value) string {
-	switch t := v.(type) {
-	case nil:
-		return "NoneType"
-	case bool:
-		return "bool"
-	case pyjson.Number:
-		if t.IsFloat() {
-			return "float"
-		}
-		return "int"
-	case string:
-		return "str"
-	case []pyjson.Value:
-		return "list"
-	case *pyjson.Object:
-		return "dict"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
 func typeError(msg string) *Error { return pyErr(Decompress, "TypeError("+reprStr(msg)+")") }
 
 // index is Python's v[key] for a str key.
@@ -145,7 +124,7 @@ func index(v pyjson.Value, key string) (pyjson.Value, *Error) {
 	case string:
 		return nil, typeError("string indices must be integers, not 'str'")
 	}
-	return nil, typeError(fmt.Sprintf("'%s' object is not subscriptable", pyType(v)))
+	return nil, typeError(fmt.Sprintf("'%s' object is not subscriptable", pyjson.TypeName(v)))
 }
 
 // contains is Python's `key in v`.
@@ -163,7 +142,7 @@ func contains(v pyjson.Value, key string) (bool, *Error) {
 	case string:
 		return strings.Contains(t, key), nil
 	}
-	return false, typeError(fmt.Sprintf("argument of type '%s' is not iterable", pyType(v)))
+	return false, typeError(fmt.Sprintf("argument of type '%s' is not iterable", pyjson.TypeName(v)))
 }
 
 // toDict is Python's dict(v) for a decoded JSON value. Objects are used in
@@ -210,14 +189,14 @@ func toDict(v pyjson.Value) (*pyjson.Object, *Error) {
 				case pyjson.Number:
 					ks = kk.Repr()
 				default:
-					return nil, typeError(fmt.Sprintf("unhashable type: '%s'", pyType(k)))
+					return nil, typeError(fmt.Sprintf("unhashable type: '%s'", pyjson.TypeName(k)))
 				}
 			}
 			o.Set(ks, val)
 		}
 		return o, nil
 	}
-	return nil, typeError(fmt.Sprintf("'%s' object is not iterable", pyType(v)))
+	return nil, typeError(fmt.Sprintf("'%s' object is not iterable", pyjson.TypeName(v)))
 }
 
 // lineReader yields lines with their '\n' as Python's file iteration does.

@@ -65,7 +65,7 @@ func parseAWSLogs(text io.Reader, field, source string, emit emitFunc) error {
 		}
 		return pyErr(Parse, "ValueError('dictionary update sequence element #0 has length 1; 2 is required')")
 	}
-	return typeError(fmt.Sprintf("'%s' object is not iterable", pyType(v)))
+	return typeError(fmt.Sprintf("'%s' object is not iterable", pyjson.TypeName(v)))
 }
 
 var vpcFields = []string{"version", "account_id", "interface_id", "srcaddr", "dstaddr", "srcport",
@@ -103,7 +103,7 @@ func parseVPC(text io.Reader, emit emitFunc) error {
 func epochISO(v pyjson.Value) (string, *Error) {
 	s, ok := v.(string)
 	if !ok {
-		return "", typeError(fmt.Sprintf("int() argument must be a string, a bytes-like object or a real number, not '%s'", pyType(v)))
+		return "", typeError(fmt.Sprintf("int() argument must be a string, a bytes-like object or a real number, not '%s'", pyjson.TypeName(v)))
 	}
 	n, ok := pyInt(s)
 	if !ok {
@@ -172,7 +172,7 @@ func parseALB(text io.Reader, opt Options, emit emitFunc) error {
 			v, _ := o.Get(f[0])
 			s, ok := v.(string)
 			if !ok {
-				return pyErr(Unknown, fmt.Sprintf(`AttributeError("'%s' object has no attribute 'split'")`, pyType(v)))
+				return pyErr(Unknown, fmt.Sprintf(`AttributeError("'%s' object has no attribute 'split'")`, pyjson.TypeName(v)))
 			}
 			var ip, port strings.Builder
 			for _, item := range strings.FieldsFunc(s, isPySpace) {
@@ -240,7 +240,7 @@ func parseNLB(text io.Reader, emit emitFunc) error {
 			v, _ := o.Get(portKey)
 			s, ok := v.(string)
 			if !ok {
-				return false, pyErr(Unknown, fmt.Sprintf(`AttributeError("'%s' object has no attribute 'split'")`, pyType(v)))
+				return false, pyErr(Unknown, fmt.Sprintf(`AttributeError("'%s' object has no attribute 'split'")`, pyjson.TypeName(v)))
 			}
 			parts := strings.Split(s, ":")
 			if len(parts) != 2 {
@@ -469,7 +469,7 @@ func parseCustom(text io.Reader, emit emitFunc, wholeRead *bool) error {
 		}
 		s, ok := src.(string)
 		if !ok {
-			return pyErr(Unknown, fmt.Sprintf(`AttributeError("'%s' object has no attribute 'replace'")`, pyType(src)))
+			return pyErr(Unknown, fmt.Sprintf(`AttributeError("'%s' object has no attribute 'replace'")`, pyjson.TypeName(src)))
 		}
 		o, e := toDict(detail)
 		if e != nil {
@@ -523,7 +523,7 @@ func parseWAF(text io.Reader, key string, opt Options, emit emitFunc) error {
 				if _, isList := v.([]pyjson.Value); isList {
 					return typeError("list indices must be integers or slices, not str")
 				}
-				return typeError(fmt.Sprintf("'%s' object does not support item assignment", pyType(v)))
+				return typeError(fmt.Sprintf("'%s' object does not support item assignment", pyjson.TypeName(v)))
 			}
 			o.Set("source", "waf")
 			bad, e := filterHeaders(o)
@@ -567,7 +567,7 @@ func filterHeaders(event *pyjson.Object) (bad bool, _ *Error) {
 			}
 			s, ok := name.(string)
 			if !ok {
-				return false, pyErr(Unknown, fmt.Sprintf(`AttributeError("'%s' object has no attribute 'lower'")`, pyType(name)))
+				return false, pyErr(Unknown, fmt.Sprintf(`AttributeError("'%s' object has no attribute 'lower'")`, pyjson.TypeName(name)))
 			}
 			if standardHeaders[strings.ToLower(s)] {
 				val, e := index(el, "value")

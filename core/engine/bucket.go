@@ -141,7 +141,7 @@ func (r *bucketRun) connect(ctx context.Context) error {
 func (r *bucketRun) openState(ctx context.Context) error {
 	version := r.h.Version
 	if version == "" {
-		v, err := wazuhVersion(ctx, r.h.Home)
+		v, err := state.WazuhVersion(ctx, r.h.Home)
 		if err != nil {
 			return exitf(exitUnknown, "%s", err)
 		}
@@ -163,8 +163,8 @@ func (r *bucketRun) preflight(ctx context.Context) error {
 			Delimiter: aws.String("/"), MaxKeys: aws.Int32(1),
 		})
 		if err != nil {
-			r.log.Debug(2, "+++ Unexpected error: "+clientError(err))
-			return exitf(exitS3Query, "Unexpected error querying/working with objects in S3: %s", clientError(err))
+			r.log.Debug(2, "+++ Unexpected error: "+awsclient.ClientError(err))
+			return exitf(exitS3Query, "Unexpected error querying/working with objects in S3: %s", awsclient.ClientError(err))
 		}
 		if len(out.CommonPrefixes) == 0 {
 			return exitf(exitInvalidType, "Invalid type of bucket")
@@ -214,15 +214,15 @@ func (r *bucketRun) checkBucketErr(err error) error {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
-	case isThrottling(err):
-		return exitf(exitThrottling, throttlingText, "check_bucket", clientError(err))
-	case apiCode(err) == "SignatureDoesNotMatch" || apiCode(err) == "InvalidAccessKeyId":
+	case awsclient.IsThrottling(err):
+		return exitf(exitThrottling, throttlingText, "check_bucket", awsclient.ClientError(err))
+	case awsclient.ErrorCode(err) == "SignatureDoesNotMatch" || awsclient.ErrorCode(err) == "InvalidAccessKeyId":
 		return exitf(exitCredentials, "Invalid credentials to access S3 Bucket")
-	case apiCode(err) == "RequestTimeTooSkewed":
+	case awsclient.ErrorCode(err) == "RequestTimeTooSkewed":
 		return exitf(exitClockSkew, "The server datetime and datetime of the AWS environment differ")
-	case apiCode(err) != "":
-		return exitf(exitUnknown, "Unexpected error: '%s'.", clientError(err))
-	case isConnection(err):
+	case awsclient.ErrorCode(err) != "":
+		return exitf(exitUnknown, "Unexpected error: '%s'.", awsclient.ClientError(err))
+	case awsclient.IsConnection(err):
 		return exitf(exitEndpoint, "%s", err)
 	}
 	return err
@@ -233,10 +233,10 @@ func (r *bucketRun) listErr(err error) error {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
-	case isThrottling(err):
-		return exitf(exitThrottling, throttlingText, "iter_files_in_bucket", clientError(err))
-	case apiCode(err) != "":
-		return exitf(exitUnknown, "ERROR: The \"iter_files_in_bucket\" request failed: %s", clientError(err))
+	case awsclient.IsThrottling(err):
+		return exitf(exitThrottling, throttlingText, "iter_files_in_bucket", awsclient.ClientError(err))
+	case awsclient.ErrorCode(err) != "":
+		return exitf(exitUnknown, "ERROR: The \"iter_files_in_bucket\" request failed: %s", awsclient.ClientError(err))
 	}
 	r.log.Debug(2, "+++ Unexpected error: "+err.Error())
 	return exitf(exitS3Query, "Unexpected error querying/working with objects in S3: %s", err)
@@ -250,7 +250,7 @@ func (r *bucketRun) iterate(ctx context.Context) error {
 		if !r.lay.Kind.Iterates() {
 			account, err := r.clients.CallerAccount(p.ctx)
 			if err != nil {
-				return fmt.Errorf("%s", clientError(err))
+				return fmt.Errorf("%s", awsclient.ClientError(err))
 			}
 			u := &unit{account: account, full: r.lay.Full("", "")}
 			u.group = state.Group{BucketPath: r.lay.BucketPath(), Account: account}
@@ -338,12 +338,12 @@ func (r *bucketRun) discoveryErr(op string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
-	if isThrottling(err) {
+	if awsclient.IsThrottling(err) {
 		r.log.Debug(2, fmt.Sprintf("ERROR: The '%s' request was denied due to request throttling. ", op))
 		return &exitError{code: exitThrottling}
 	}
-	if apiCode(err) != "" {
-		return &exitError{code: exitUnknown, msg: fmt.Sprintf("ERROR: The \"%s\" request failed: %s", op, clientError(err)), debugOnly: 1}
+	if awsclient.ErrorCode(err) != "" {
+		return &exitError{code: exitUnknown, msg: fmt.Sprintf("ERROR: The \"%s\" request failed: %s", op, awsclient.ClientError(err)), debugOnly: 1}
 	}
 	return r.listErr(err)
 }
@@ -374,7 +374,7 @@ func (r *bucketRun) flowLogIDs(ctx context.Context, region string) ([]string, er
 			if errors.Is(err, context.Canceled) {
 				return nil, err
 			}
-			return nil, fmt.Errorf("%s", clientError(err))
+			return nil, fmt.Errorf("%s", awsclient.ClientError(err))
 		}
 		for _, fl := range out.FlowLogs {
 			ids = append(ids, aws.ToString(fl.FlowLogId))

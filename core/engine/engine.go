@@ -11,16 +11,12 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime/debug"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -168,25 +164,6 @@ func checkRegions(regions []string) error {
 		}
 	}
 	return nil
-}
-
-var versionLine = regexp.MustCompile(`^WAZUH_VERSION=(.*)$`)
-
-// wazuhVersion reads WAZUH_VERSION from <home>/bin/wazuh-control info, the
-// value the reference stores in the metadata table.
-func wazuhVersion(ctx context.Context, home string) (string, error) {
-	bin := filepath.Join(home, "bin", "wazuh-control")
-	out, err := exec.CommandContext(ctx, bin, "info").Output()
-	if err != nil {
-		return "", fmt.Errorf("a problem occurred while executing %s", bin)
-	}
-	sc := bufio.NewScanner(strings.NewReader(string(out)))
-	for sc.Scan() {
-		if m := versionLine.FindStringSubmatch(strings.TrimSpace(sc.Text())); m != nil {
-			return strings.ReplaceAll(m[1], `"`, ""), nil
-		}
-	}
-	return "ERROR", nil
 }
 
 // hasAWSConfig reports whether the user's ~/.aws/config exists (only for

@@ -1,11 +1,7 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
-	"net"
-
-	"github.com/aws/smithy-go"
 )
 
 // exitError ends a run with the reference's exit code. msg is logged as an
@@ -45,48 +41,5 @@ const (
 	exitProfile      = 23
 	exitNotSupported = 1
 )
-
-// apiCode returns the AWS error code of err ("" if it is not an API error).
-func apiCode(err error) string {
-	var ae smithy.APIError
-	if errors.As(err, &ae) {
-		return ae.ErrorCode()
-	}
-	return ""
-}
-
-func isThrottling(err error) bool {
-	switch apiCode(err) {
-	case "ThrottlingException", "Throttling", "SlowDown", "TooManyRequestsException", "RequestLimitExceeded":
-		return true
-	}
-	return false
-}
-
-// isConnection reports errors where no answer came back from the endpoint
-// (botocore's EndpointConnectionError).
-func isConnection(err error) bool {
-	if apiCode(err) != "" {
-		return false
-	}
-	var ne net.Error
-	var oe *net.OpError
-	return errors.As(err, &oe) || errors.As(err, &ne)
-}
-
-// clientError renders err the way botocore renders a ClientError:
-// "An error occurred (Code) when calling the Op operation: message".
-func clientError(err error) string {
-	var ae smithy.APIError
-	var oe *smithy.OperationError
-	if errors.As(err, &ae) {
-		op := "unknown"
-		if errors.As(err, &oe) {
-			op = oe.OperationName
-		}
-		return fmt.Sprintf("An error occurred (%s) when calling the %s operation: %s", ae.ErrorCode(), op, ae.ErrorMessage())
-	}
-	return err.Error()
-}
 
 const throttlingText = "The '%s' request was denied due to request throttling. If the problem persists check the following link to learn how to use the Retry configuration to avoid it: 'https://documentation.wazuh.com/current/amazon/services/prerequisites/considerations.html#Connection-configuration-for-retries': %s"

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/decode"
 	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
@@ -58,7 +59,7 @@ func (r *bucketRun) decodeObject(ctx context.Context, o *object, e *emitter) err
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
-		return &decode.Error{Class: decode.Unknown, Key: o.key, Detail: "ClientError(" + strconv.Quote(clientError(err)) + ")", Err: err}
+		return &decode.Error{Class: decode.Unknown, Key: o.key, Detail: "ClientError(" + strconv.Quote(awsclient.ClientError(err)) + ")", Err: err}
 	}
 	body := &countingReader{r: out.Body}
 	defer out.Body.Close()

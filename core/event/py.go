@@ -32,35 +32,6 @@ func isKeyErr(err error) bool {
 	return ok && e.Class == "KeyError"
 }
 
-// typeName is Python's type(v).__name__ for a decoded JSON value.
-func typeName(v pyjson.Value) string {
-	switch t := v.(type) {
-	case nil:
-		return "NoneType"
-	case bool:
-		return "bool"
-	case pyjson.Number:
-		if t.IsFloat() {
-			return "float"
-		}
-		return "int"
-	case int, int64:
-		return "int"
-	case float64:
-		return "float"
-	case string:
-		return "str"
-	case *pyjson.Object:
-		if t == nil {
-			return "NoneType"
-		}
-		return "dict"
-	case []pyjson.Value:
-		return "list"
-	}
-	return "object"
-}
-
 func isDict(v pyjson.Value) (*pyjson.Object, bool) {
 	o, ok := v.(*pyjson.Object)
 	return o, ok && o != nil
@@ -83,7 +54,7 @@ func pyContains(c pyjson.Value, item string) (bool, error) {
 	case string:
 		return strings.Contains(t, item), nil
 	}
-	return false, typeErr("argument of type '" + typeName(c) + "' is not iterable")
+	return false, typeErr("argument of type '" + pyjson.TypeName(c) + "' is not iterable")
 }
 
 // pyIndex is Python's c[k].
@@ -101,7 +72,7 @@ func pyIndex(c pyjson.Value, k pyjson.Value) (pyjson.Value, error) {
 			}
 			return v, nil
 		case *pyjson.Object, []pyjson.Value:
-			return nil, typeErr("unhashable type: '" + typeName(k) + "'")
+			return nil, typeErr("unhashable type: '" + pyjson.TypeName(k) + "'")
 		}
 		// JSON object keys are strings; no number, bool or None equals one.
 		return nil, keyErr(k)
@@ -114,7 +85,7 @@ func pyIndex(c pyjson.Value, k pyjson.Value) (pyjson.Value, error) {
 	case string:
 		n, ok := pyInt(k)
 		if !ok {
-			return nil, typeErr("string indices must be integers, not '" + typeName(k) + "'")
+			return nil, typeErr("string indices must be integers, not '" + pyjson.TypeName(k) + "'")
 		}
 		chars := pyChars(t)
 		if n < 0 {
@@ -125,7 +96,7 @@ func pyIndex(c pyjson.Value, k pyjson.Value) (pyjson.Value, error) {
 		}
 		return chars[n], nil
 	}
-	return nil, typeErr("'" + typeName(c) + "' object is not subscriptable")
+	return nil, typeErr("'" + pyjson.TypeName(c) + "' object is not subscriptable")
 }
 
 // pySetItem is Python's c[k] = v.
@@ -139,7 +110,7 @@ func pySetItem(c pyjson.Value, k pyjson.Value, v pyjson.Value) error {
 		if !ok {
 			// Only reachable with keys taken from iterating the same
 			// object, which are strings; refuse rather than invent a key.
-			return typeErr("unhashable type: '" + typeName(k) + "'")
+			return typeErr("unhashable type: '" + pyjson.TypeName(k) + "'")
 		}
 		t.Set(ks, v)
 		return nil
@@ -154,13 +125,13 @@ func pySetItem(c pyjson.Value, k pyjson.Value, v pyjson.Value) error {
 		t[i] = v
 		return nil
 	}
-	return typeErr("'" + typeName(c) + "' object does not support item assignment")
+	return typeErr("'" + pyjson.TypeName(c) + "' object does not support item assignment")
 }
 
 func listIndex(n int, k pyjson.Value) (int, error) {
 	i, ok := pyInt(k)
 	if !ok {
-		return 0, typeErr("list indices must be integers or slices, not " + typeName(k))
+		return 0, typeErr("list indices must be integers or slices, not " + pyjson.TypeName(k))
 	}
 	if i < 0 {
 		i += n
@@ -212,7 +183,7 @@ func pyLen(v pyjson.Value) (int, error) {
 	case string:
 		return len(pyChars(t)), nil
 	}
-	return 0, typeErr("object of type '" + typeName(v) + "' has no len()")
+	return 0, typeErr("object of type '" + pyjson.TypeName(v) + "' has no len()")
 }
 
 // pyIter returns what `for x in v` visits. Lists are returned as is so that
@@ -233,7 +204,7 @@ func pyIter(v pyjson.Value) ([]pyjson.Value, error) {
 	case string:
 		return pyChars(t), nil
 	}
-	return nil, typeErr("'" + typeName(v) + "' object is not iterable")
+	return nil, typeErr("'" + pyjson.TypeName(v) + "' object is not iterable")
 }
 
 // pyChars splits s into Python code points. Lone surrogates, which the
@@ -428,7 +399,7 @@ func pyFloat(v pyjson.Value) (pyjson.Number, error) {
 	case float64:
 		return pyjson.FloatNumber(t), nil
 	}
-	return "", typeErr("float() argument must be a string or a real number, not '" + typeName(v) + "'")
+	return "", typeErr("float() argument must be a string or a real number, not '" + pyjson.TypeName(v) + "'")
 }
 
 func isNumber(v pyjson.Value) bool {

@@ -37,7 +37,7 @@ func (b *Builder) reformatBase(msg *pyjson.Object) error {
 	if v, ok := aws.Get("sourceIPAddress"); ok {
 		s, isStr := v.(string)
 		if !isStr {
-			return typeErr("expected string or bytes-like object, got '" + typeName(v) + "'")
+			return typeErr("expected string or bytes-like object, got '" + pyjson.TypeName(v) + "'")
 		}
 		if ipPrefix.MatchString(oneRunePerSurrogate(s)) {
 			aws.Set("source_ip_address", s)
@@ -154,7 +154,7 @@ func (b *Builder) reformatConfig(msg *pyjson.Object) error {
 		}
 		c, d := isDict(content)
 		if !d {
-			return &PyError{Class: "AttributeError", Msg: "'" + typeName(content) + "' object has no attribute 'keys'"}
+			return &PyError{Class: "AttributeError", Msg: "'" + pyjson.TypeName(content) + "' object has no attribute 'keys'"}
 		}
 		names := make([]pyjson.Value, c.Len())
 		for i, n := range c.Keys() {
@@ -500,7 +500,7 @@ func listPaths(d pyjson.Value, discard int, path []pyjson.Value) ([]pyjson.Value
 	for i, p := range path[:end] {
 		s, ok := p.(string)
 		if !ok {
-			return nil, typeErr("sequence item " + strconv.Itoa(i) + ": expected str instance, " + typeName(p) + " found")
+			return nil, typeErr("sequence item " + strconv.Itoa(i) + ": expected str instance, " + pyjson.TypeName(p) + " found")
 		}
 		if i > 0 {
 			sb.WriteByte('.')

@@ -128,3 +128,33 @@ func CloneValue(v Value) Value {
 		return v
 	}
 }
+
+// TypeName is Python's type(v).__name__ for a value, the name the
+// reference's exception messages quote.
+func TypeName(v Value) string {
+	switch t := v.(type) {
+	case nil:
+		return "NoneType"
+	case bool:
+		return "bool"
+	case Number:
+		if t.IsFloat() {
+			return "float"
+		}
+		return "int"
+	case int, int64:
+		return "int"
+	case float64:
+		return "float"
+	case string:
+		return "str"
+	case *Object:
+		if t == nil {
+			return "NoneType"
+		}
+		return "dict"
+	case []Value:
+		return "list"
+	}
+	return "object"
+}

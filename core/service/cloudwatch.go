@@ -182,10 +182,10 @@ func (r *cwRun) logStreams(ctx context.Context, group string) (names []string, o
 			if isCredentials(err) {
 				return nil, false, errorf(ExitCredentials, err, "Access error: %s", err)
 			}
-			if _, api := apiError(err); api {
-				return nil, false, errorf(ExitThrottling, err, "The \"get_log_streams\" request failed: %s", clientError(err))
+			if awsclient.ErrorCode(err) != "" {
+				return nil, false, errorf(ExitThrottling, err, "The \"get_log_streams\" request failed: %s", awsclient.ClientError(err))
 			}
-			if isConnection(err) {
+			if awsclient.IsConnection(err) {
 				r.log.Error(err.Error())
 				return nil, false, nil
 			}
@@ -350,8 +350,8 @@ func (r *cwRun) getLogEvents(ctx context.Context, in *cloudwatchlogs.GetLogEvent
 		if isCredentials(err) {
 			return nil, errorf(ExitCredentials, err, "Access error: %s", err)
 		}
-		if _, api := apiError(err); api || !isConnection(err) {
-			return nil, errorf(ExitThrottling, err, "The \"get_log_events\" request failed: %s", clientError(err))
+		if !awsclient.IsConnection(err) {
+			return nil, errorf(ExitThrottling, err, "The \"get_log_events\" request failed: %s", awsclient.ClientError(err))
 		}
 		if try == connectionRetries {
 			return nil, errorf(ExitEndpoint, err, "%s", err)
@@ -410,8 +410,8 @@ func (r *cwRun) remove(ctx context.Context, group, stream string) error {
 	if cerr := cancelled(ctx, err); cerr != nil {
 		return cerr
 	}
-	if _, api := apiError(err); api {
-		return errorf(ExitThrottling, err, "The \"remove_aws_log_stream\" request failed: %s", clientError(err))
+	if awsclient.ErrorCode(err) != "" {
+		return errorf(ExitThrottling, err, "The \"remove_aws_log_stream\" request failed: %s", awsclient.ClientError(err))
 	}
 	r.log.Print(fmt.Sprintf("DEBUG: ERROR: Error trying to remove \"%s\" log stream from \"%s\" log group.", stream, group))
 	return nil

@@ -57,7 +57,7 @@ func runInspector(ctx context.Context, t config.Target, env Env, clients *awscli
 			return errorf(ExitCredentials, err, "Access error: %s", err)
 		}
 		// Uncaught in the script (exit 12, or 1 in debug mode).
-		return errors.New(clientError(err))
+		return errors.New(awsclient.ClientError(err))
 	}
 	r := &inspectorRun{t: t, env: env, log: env.Log, db: d, account: account,
 		newAPI: func(region string) InspectorAPI { return clients.Inspector2(region) }}
@@ -162,7 +162,7 @@ func (r *inspectorRun) findings(ctx context.Context, region string, from, to tim
 			if isCredentials(err) {
 				return sent, errorf(ExitCredentials, err, "Access error: %s", err)
 			}
-			return sent, errors.New(clientError(err))
+			return sent, errors.New(awsclient.ClientError(err))
 		}
 		findings, err := rawFindings(body)
 		if err != nil {

@@ -15,9 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -25,12 +23,12 @@ import (
 	"time"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
-	"github.com/aws/smithy-go"
 
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/sink"
+	"github.com/wazuh/aws-s3-go/core/state"
 )
 
 // Env is what a service run needs from its host.
@@ -153,7 +151,7 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 
 	version := env.Version
 	if version == "" {
-		if version, err = wazuhVersion(ctx, env.Home); err != nil {
+		if version, err = state.WazuhVersion(ctx, env.Home); err != nil {
 			return &Error{Code: ExitUnknown, Msg: err.Error(), Err: err}
 		}
 	}
@@ -240,55 +238,6 @@ func iniValue(path, section, key string) (string, bool) {
 		}
 	}
 	return val, found
-}
-
-// wazuhVersion reads WAZUH_VERSION from <home>/bin/wazuh-control info, the
-// value the reference stores in the metadata table.
-func wazuhVersion(ctx context.Context, home string) (string, error) {
-	bin := filepath.Join(home, "bin", "wazuh-control")
-	out, err := exec.CommandContext(ctx, bin, "info").Output()
-	if err != nil {
-		return "", fmt.Errorf("a problem occurred while executing %s", bin)
-	}
-	for _, line := range strings.Split(string(out), "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "WAZUH_VERSION="); ok {
-			return strings.ReplaceAll(v, `"`, ""), nil
-		}
-	}
-	return "ERROR", nil
-}
-
-// apiError returns the AWS error of err, if the service answered with one
-// (botocore's ClientError).
-func apiError(err error) (smithy.APIError, bool) {
-	var ae smithy.APIError
-	ok := errors.As(err, &ae)
-	return ae, ok
-}
-
-// clientError renders err as botocore renders a ClientError.
-func clientError(err error) string {
-	ae, ok := apiError(err)
-	if !ok {
-		return err.Error()
-	}
-	op := "unknown"
-	var oe *smithy.OperationError
-	if errors.As(err, &oe) {
-		op = oe.OperationName
-	}
-	return fmt.Sprintf("An error occurred (%s) when calling the %s operation: %s", ae.ErrorCode(), op, ae.ErrorMessage())
-}
-
-// isConnection reports a failure where no answer came back (botocore's
-// EndpointConnectionError).
-func isConnection(err error) bool {
-	if _, ok := apiError(err); ok {
-		return false
-	}
-	var oe *net.OpError
-	var ne net.Error
-	return errors.As(err, &oe) || errors.As(err, &ne)
 }
 
 // isCredentials reports a failure to obtain credentials for a call.

@@ -119,11 +119,11 @@ func concatenated(text string) ([]*pyjson.Object, error) {
 		o, ok := v.(*pyjson.Object)
 		if !ok {
 			// event.get on a non-dict: AttributeError.
-			return &notJSON{fmt.Errorf("'%s' object has no attribute 'get'", typeName(v))}
+			return &notJSON{fmt.Errorf("'%s' object has no attribute 'get'", pyjson.TypeName(v))}
 		}
 		if d, ok := o.Get("detail"); ok {
 			if o, ok = d.(*pyjson.Object); !ok {
-				return &parseError{fmt.Sprintf("a \"detail\" member is a %s, not an object", typeName(d))}
+				return &parseError{fmt.Sprintf("a \"detail\" member is a %s, not an object", pyjson.TypeName(d))}
 			}
 		}
 		o.Set("source", "custom")
@@ -145,7 +145,7 @@ func securityHubEvents(text string) ([]*pyjson.Object, error) {
 	err := eachValue(text, func(v pyjson.Value) error {
 		o, ok := v.(*pyjson.Object)
 		if !ok {
-			return &parseError{fmt.Sprintf("a %s where an EventBridge event was expected", typeName(v))}
+			return &parseError{fmt.Sprintf("a %s where an EventBridge event was expected", pyjson.TypeName(v))}
 		}
 		detail, ok1 := o.Get("detail")
 		dtype, ok2 := o.Get("detail-type")
@@ -157,7 +157,7 @@ func securityHubEvents(text string) ([]*pyjson.Object, error) {
 		ev.Set("detail_type", dtype)
 		d, ok := detail.(*pyjson.Object)
 		if !ok {
-			return &parseError{fmt.Sprintf("a \"detail\" member is a %s, not an object", typeName(detail))}
+			return &parseError{fmt.Sprintf("a \"detail\" member is a %s, not an object", pyjson.TypeName(detail))}
 		}
 		for _, k := range securityHubFields {
 			val, ok := d.Get(k)
@@ -183,25 +183,6 @@ func securityHubEvents(text string) ([]*pyjson.Object, error) {
 		return nil, &parseError{"Data in the file does not contain JSON objects."}
 	}
 	return out, err
-}
-
-func typeName(v pyjson.Value) string {
-	switch t := v.(type) {
-	case nil:
-		return "NoneType"
-	case bool:
-		return "bool"
-	case pyjson.Number:
-		if t.IsFloat() {
-			return "float"
-		}
-		return "int"
-	case string:
-		return "str"
-	case []pyjson.Value:
-		return "list"
-	}
-	return "dict"
 }
 
 // isPySpace is str.isspace for one character.

@@ -82,7 +82,7 @@ func (r *run) loop(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
-			return exitf(ExitQueue, err, "Error receiving message from SQS: %s", clientError(err))
+			return exitf(ExitQueue, err, "Error receiving message from SQS: %s", awsclient.ClientError(err))
 		}
 		fresh := 0
 		for _, m := range out.Messages {
@@ -143,7 +143,7 @@ func (r *run) release(ctx context.Context, msgs []sqstypes.Message) {
 	defer cancel()
 	_, err := r.sqs.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(r.url), Entries: entries})
 	if err != nil {
-		r.log.Debug(1, fmt.Sprintf("+++ Could not return %d unprocessed messages to the queue: %s", len(entries), clientError(err)))
+		r.log.Debug(1, fmt.Sprintf("+++ Could not return %d unprocessed messages to the queue: %s", len(entries), awsclient.ClientError(err)))
 	}
 }
 
@@ -198,7 +198,7 @@ func (r *run) delete(ctx context.Context, m sqstypes.Message) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
-		return exitf(ExitQueue, err, "Error deleting message from SQS: %s", clientError(err))
+		return exitf(ExitQueue, err, "Error deleting message from SQS: %s", awsclient.ClientError(err))
 	}
 	r.log.Debug(2, "Message deleted from queue: "+r.t.Queue)
 	return nil
@@ -268,7 +268,7 @@ func (r *run) object(ctx context.Context, rt route) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
-		return &objectError{fmt.Errorf("Could not get the object %s in bucket %s: %s", rt.key, rt.bucket, clientError(err))}
+		return &objectError{fmt.Errorf("Could not get the object %s in bucket %s: %s", rt.key, rt.bucket, awsclient.ClientError(err))}
 	}
 	defer out.Body.Close()
 	body := &countingReader{r: out.Body}

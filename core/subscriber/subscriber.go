@@ -143,7 +143,7 @@ func (r *run) queueURL(ctx context.Context) error {
 		}
 		var ae smithy.APIError
 		if errors.As(err, &ae) {
-			r.log.Debug(2, "+++ Error: "+clientError(err))
+			r.log.Debug(2, "+++ Error: "+awsclient.ClientError(err))
 			return exitf(ExitNoQueue, err, "Queue does not exist, verify the given name")
 		}
 		if isCredentials(err) {
@@ -161,20 +161,6 @@ func (r *run) queueURL(ctx context.Context) error {
 func isCredentials(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "failed to retrieve credentials") || strings.Contains(msg, "failed to refresh cached credentials")
-}
-
-// clientError renders err as botocore renders a ClientError.
-func clientError(err error) string {
-	var ae smithy.APIError
-	var oe *smithy.OperationError
-	if errors.As(err, &ae) {
-		op := "unknown"
-		if errors.As(err, &oe) {
-			op = oe.OperationName
-		}
-		return fmt.Sprintf("An error occurred (%s) when calling the %s operation: %s", ae.ErrorCode(), op, ae.ErrorMessage())
-	}
-	return err.Error()
 }
 
 // unquotePlus is Python's urllib.parse.unquote_plus: '+' is a space, %XX
