@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/wazuh/aws-s3-go/core/pyre"
+
+	"github.com/wazuh/aws-s3-go/core/exit"
 )
 
 // LogTag is the tag of the messages the reference logs with mterror/mtwarn;
@@ -67,7 +69,7 @@ func (e *Error) ExitCode() int {
 	if e.Code != 0 {
 		return e.Code
 	}
-	return 2
+	return exit.Arguments
 }
 
 func withCode(e *Error, code int) *Error {
@@ -99,15 +101,15 @@ func wrapErr(elem string, err error) *Error {
 }
 
 func invalidBucketType(t string) *Error {
-	return withCode(terr("bucket", "Invalid bucket type '%s'. Valid ones are 'cloudtrail', 'config', 'guardduty', 'vpcflow', 'waf', 'cisco_umbrella', custom', alb', clb', nlb' or 'server_access'", t), 12)
+	return withCode(terr("bucket", "Invalid bucket type '%s'. Valid ones are 'cloudtrail', 'config', 'guardduty', 'vpcflow', 'waf', 'cisco_umbrella', custom', alb', clb', nlb' or 'server_access'", t), exit.InvalidType)
 }
 
 func invalidServiceType(t string) *Error {
-	return withCode(terr("service", "Invalid service type '%s'. Valid ones are 'inspector' or 'cloudwatchlogs'", t), 12)
+	return withCode(terr("service", "Invalid service type '%s'. Valid ones are 'inspector' or 'cloudwatchlogs'", t), exit.InvalidType)
 }
 
 func invalidSubscriberType(t string) *Error {
-	return withCode(terr("subscriber", "Invalid subscriber type '%s'. Valid ones are 'security_lake', 'buckets' or 'security_hub'", t), 12)
+	return withCode(terr("subscriber", "Invalid subscriber type '%s'. Valid ones are 'security_lake', 'buckets' or 'security_hub'", t), exit.InvalidType)
 }
 
 // target validates and normalises r with the script's checks, in the order
@@ -212,16 +214,16 @@ func (r *raw) target() (Target, error) {
 	if t.Kind == KindSubscriber {
 		if t.Type == "security_lake" {
 			if t.IAMRoleARN == "" {
-				return Target{}, withCode(terr("iam_role_arn", "Used a subscriber but no --iam_role_arn provided."), 21)
+				return Target{}, withCode(terr("iam_role_arn", "Used a subscriber but no --iam_role_arn provided."), exit.SQSFailure)
 			}
 			if t.Queue == "" {
-				return Target{}, withCode(terr("sqs_name", "Used a subscriber but no --queue provided."), 21)
+				return Target{}, withCode(terr("sqs_name", "Used a subscriber but no --queue provided."), exit.SQSFailure)
 			}
 			if t.ExternalID == "" {
-				return Target{}, withCode(terr("external_id", "Used a subscriber but no --external_id provided."), 21)
+				return Target{}, withCode(terr("external_id", "Used a subscriber but no --external_id provided."), exit.SQSFailure)
 			}
 		} else if t.Queue == "" {
-			return Target{}, withCode(terr("sqs_name", "Used a subscriber but no --queue provided."), 21)
+			return Target{}, withCode(terr("sqs_name", "Used a subscriber but no --queue provided."), exit.SQSFailure)
 		}
 	}
 	if err := checkDiscardRegex(t.DiscardRegex); err != nil {
@@ -237,10 +239,10 @@ func checkRegions(t Target) error {
 		switch {
 		case t.Kind == KindService && t.Type == "inspector":
 			if !slices.Contains(InspectorRegions, r) {
-				return withCode(terr("regions", "Unsupported region '%s'", r), 22)
+				return withCode(terr("regions", "Unsupported region '%s'", r), exit.InvalidRegion)
 			}
 		case !KnownRegion(r):
-			return withCode(terr("regions", "Invalid region '%s'", r), 22)
+			return withCode(terr("regions", "Invalid region '%s'", r), exit.InvalidRegion)
 		}
 	}
 	return nil

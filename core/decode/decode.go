@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 )
 
@@ -35,11 +36,11 @@ const (
 func (c Class) ExitCode() int {
 	switch c {
 	case Decompress:
-		return 8
+		return exit.Decompress
 	case Parse:
-		return 9
+		return exit.Parse
 	}
-	return 1
+	return exit.Unknown
 }
 
 func (c Class) String() string {

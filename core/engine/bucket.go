@@ -17,6 +17,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/event"
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/layout"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyre"
@@ -112,7 +113,7 @@ func runBucket(ctx context.Context, t config.Target, h Host) error {
 func (r *bucketRun) stateErr(err error) error {
 	var se *state.Error
 	if errors.As(err, &se) && se.Code != 0 {
-		return &exitError{code: se.Code, msg: se.Msg}
+		return &exit.Error{Code: se.Code, Msg: se.Msg}
 	}
 	return err
 }
@@ -129,9 +130,9 @@ func (r *bucketRun) connect(ctx context.Context) error {
 	if err != nil {
 		var pe *awsclient.ProfileError
 		if errors.As(err, &pe) {
-			return exitf(exitProfile, "%s", pe.Error())
+			return exit.Errorf(exit.Profile, "%s", pe.Error())
 		}
-		return exitf(exitCredentials, "Access error: %s", err)
+		return exit.Errorf(exit.Credentials, "Access error: %s", err)
 	}
 	r.clients = c
 	r.s3 = c.S3ForBucket(ctx, r.t.Bucket)
@@ -143,7 +144,7 @@ func (r *bucketRun) openState(ctx context.Context) error {
 	if version == "" {
 		v, err := state.WazuhVersion(ctx, r.h.Home)
 		if err != nil {
-			return exitf(exitUnknown, "%s", err)
+			return exit.Errorf(exit.Unknown, "%s", err)
 		}
 		version = v
 	}
@@ -164,10 +165,10 @@ func (r *bucketRun) preflight(ctx context.Context) error {
 		})
 		if err != nil {
 			r.log.Debug(2, "+++ Unexpected error: "+awsclient.ClientError(err))
-			return exitf(exitS3Query, "Unexpected error querying/working with objects in S3: %s", awsclient.ClientError(err))
+			return exit.Errorf(exit.S3Query, "Unexpected error querying/working with objects in S3: %s", awsclient.ClientError(err))
 		}
 		if len(out.CommonPrefixes) == 0 {
-			return exitf(exitInvalidType, "Invalid type of bucket")
+			return exit.Errorf(exit.InvalidType, "Invalid type of bucket")
 		}
 	}
 	if err := r.checkBucket(ctx); err != nil {
@@ -207,7 +208,7 @@ func (r *bucketRun) checkBucket(ctx context.Context) error {
 			break
 		}
 	}
-	return exitf(exitEmptyBucket, "No files were found in '%s'. No logs will be processed.", r.lay.BucketPath())
+	return exit.Errorf(exit.EmptyBucket, "No files were found in '%s'. No logs will be processed.", r.lay.BucketPath())
 }
 
 func (r *bucketRun) checkBucketErr(err error) error {
@@ -215,15 +216,15 @@ func (r *bucketRun) checkBucketErr(err error) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case awsclient.IsThrottling(err):
-		return exitf(exitThrottling, throttlingText, "check_bucket", awsclient.ClientError(err))
+		return exit.Errorf(exit.Throttling, throttlingText, "check_bucket", awsclient.ClientError(err))
 	case awsclient.ErrorCode(err) == "SignatureDoesNotMatch" || awsclient.ErrorCode(err) == "InvalidAccessKeyId":
-		return exitf(exitCredentials, "Invalid credentials to access S3 Bucket")
+		return exit.Errorf(exit.Credentials, "Invalid credentials to access S3 Bucket")
 	case awsclient.ErrorCode(err) == "RequestTimeTooSkewed":
-		return exitf(exitClockSkew, "The server datetime and datetime of the AWS environment differ")
+		return exit.Errorf(exit.ClockSkew, "The server datetime and datetime of the AWS environment differ")
 	case awsclient.ErrorCode(err) != "":
-		return exitf(exitUnknown, "Unexpected error: '%s'.", awsclient.ClientError(err))
+		return exit.Errorf(exit.Unknown, "Unexpected error: '%s'.", awsclient.ClientError(err))
 	case awsclient.IsConnection(err):
-		return exitf(exitEndpoint, "%s", err)
+		return exit.Errorf(exit.Endpoint, "%s", err)
 	}
 	return err
 }
@@ -234,12 +235,12 @@ func (r *bucketRun) listErr(err error) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case awsclient.IsThrottling(err):
-		return exitf(exitThrottling, throttlingText, "iter_files_in_bucket", awsclient.ClientError(err))
+		return exit.Errorf(exit.Throttling, throttlingText, "iter_files_in_bucket", awsclient.ClientError(err))
 	case awsclient.ErrorCode(err) != "":
-		return exitf(exitUnknown, "ERROR: The \"iter_files_in_bucket\" request failed: %s", awsclient.ClientError(err))
+		return exit.Errorf(exit.Unknown, "ERROR: The \"iter_files_in_bucket\" request failed: %s", awsclient.ClientError(err))
 	}
 	r.log.Debug(2, "+++ Unexpected error: "+err.Error())
-	return exitf(exitS3Query, "Unexpected error querying/working with objects in S3: %s", err)
+	return exit.Errorf(exit.S3Query, "Unexpected error querying/working with objects in S3: %s", err)
 }
 
 // iterate walks accounts, regions and flow logs (or the single custom
@@ -306,7 +307,7 @@ func (r *bucketRun) findAccounts(ctx context.Context) ([]string, error) {
 		return nil, r.discoveryErr("find_account_ids", err)
 	}
 	if len(out.CommonPrefixes) == 0 {
-		return nil, exitf(exitInvalidPref, "No logs found in '%s'. Check the provided prefix and the location of the logs for the bucket type '%s'", base, r.lay.Kind.Type)
+		return nil, exit.Errorf(exit.InvalidPrefix, "No logs found in '%s'. Check the provided prefix and the location of the logs for the bucket type '%s'", base, r.lay.Kind.Type)
 	}
 	var accounts []string
 	for _, cp := range out.CommonPrefixes {
@@ -340,10 +341,10 @@ func (r *bucketRun) discoveryErr(op string, err error) error {
 	}
 	if awsclient.IsThrottling(err) {
 		r.log.Debug(2, fmt.Sprintf("ERROR: The '%s' request was denied due to request throttling. ", op))
-		return &exitError{code: exitThrottling}
+		return &exit.Error{Code: exit.Throttling}
 	}
 	if awsclient.ErrorCode(err) != "" {
-		return &exitError{code: exitUnknown, msg: fmt.Sprintf("ERROR: The \"%s\" request failed: %s", op, awsclient.ClientError(err)), debugOnly: 1}
+		return &exit.Error{Code: exit.Unknown, Msg: fmt.Sprintf("ERROR: The \"%s\" request failed: %s", op, awsclient.ClientError(err)), DebugLevel: 1}
 	}
 	return r.listErr(err)
 }
@@ -410,7 +411,7 @@ func (r *bucketRun) startAfter(u *unit) (layout.Start, error) {
 	}
 	st, err := r.lay.StartAfter(u.full, last, r.after, r.today, r.t.Reparse)
 	if err != nil {
-		return st, exitf(exitThrottling, "%s", err)
+		return st, exit.Errorf(exit.Throttling, "%s", err)
 	}
 	return st, nil
 }
@@ -484,7 +485,7 @@ func (r *bucketRun) configPage(contents []s3types.Object) ([]s3types.Object, err
 			if strings.HasSuffix(aws.ToString(c.Key), "/") {
 				continue
 			}
-			return nil, exitf(exitS3Query, "Unexpected error querying/working with objects in S3: no date in key %s", aws.ToString(c.Key))
+			return nil, exit.Errorf(exit.S3Query, "Unexpected error querying/working with objects in S3: no date in key %s", aws.ToString(c.Key))
 		}
 		if !r.after.IsZero() && d.Before(r.after) {
 			continue

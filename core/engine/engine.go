@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/wazuh/aws-s3-go/core/config"
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/service"
 	"github.com/wazuh/aws-s3-go/core/sink"
@@ -84,7 +85,7 @@ func Run(ctx context.Context, t config.Target, h Host) (code int) {
 	defer func() {
 		if v := recover(); v != nil {
 			h.Log.Error(panicError(v).Error())
-			code = exitUnknown
+			code = exit.Unknown
 		}
 	}()
 	if h.Now == nil {
@@ -103,7 +104,7 @@ func Run(ctx context.Context, t config.Target, h Host) (code int) {
 	case config.KindSubscriber:
 		err = subscriber.Run(ctx, t, subscriber.Env{Log: h.Log, Sink: h.Sink, Events: &h.Stats.Events, Objects: &h.Stats.Objects, Bytes: &h.Stats.Bytes})
 	default:
-		err = exitf(exitNotSupported, "The '%s' %s is not supported by this build yet.", t.Type, t.Kind)
+		err = exit.Errorf(exit.Unknown, "The '%s' %s is not supported by this build yet.", t.Type, t.Kind)
 	}
 	return report(ctx, t, h.Log, err)
 }
@@ -111,16 +112,16 @@ func Run(ctx context.Context, t config.Target, h Host) (code int) {
 // report logs how a run ended and returns its exit code.
 func report(ctx context.Context, t config.Target, log logging.Logger, err error) int {
 	if err == nil {
-		return exitOK
+		return exit.OK
 	}
-	var ee *exitError
+	var ee *exit.Error
 	if errors.As(err, &ee) {
-		if ee.debugOnly > 0 {
-			log.Debug(ee.debugOnly, ee.msg)
-		} else if ee.msg != "" {
-			log.Error(ee.msg)
+		if ee.DebugLevel > 0 {
+			log.Debug(ee.DebugLevel, ee.Msg)
+		} else if ee.Msg != "" {
+			log.Error(ee.Msg)
 		}
-		return ee.code
+		return ee.Code
 	}
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		log.Warning("Run interrupted by shutdown; progress so far is saved.")
@@ -138,10 +139,10 @@ func report(ctx context.Context, t config.Target, log logging.Logger, err error)
 	log.Debug(2, "+++ Error: "+err.Error())
 	if t.Debug > 0 {
 		log.Error("Unknown error: " + err.Error())
-		return exitUnknown
+		return exit.Unknown
 	}
 	log.Error(err.Error())
-	return exitInvalidType
+	return exit.InvalidType
 }
 
 type panicErr struct {
@@ -160,7 +161,7 @@ func panicError(v any) error { return &panicErr{v: v, stack: string(debug.Stack(
 func checkRegions(regions []string) error {
 	for _, r := range regions {
 		if !config.KnownRegion(r) {
-			return &exitError{code: exitInvalidRegn, msg: fmt.Sprintf("+++ ERROR: Invalid region '%s'", r), debugOnly: 1}
+			return &exit.Error{Code: exit.InvalidRegion, Msg: fmt.Sprintf("+++ ERROR: Invalid region '%s'", r), DebugLevel: 1}
 		}
 	}
 	return nil

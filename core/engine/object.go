@@ -13,6 +13,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/decode"
 	"github.com/wazuh/aws-s3-go/core/event"
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
@@ -156,7 +157,7 @@ func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 		var fe *fatalError
 		if errors.As(err, &fe) {
 			r.log.Debug(2, "+++ Unexpected error: "+fe.err.Error())
-			return exitf(exitS3Query, "Unexpected error querying/working with objects in S3: %s", fe.err)
+			return exit.Errorf(exit.S3Query, "Unexpected error querying/working with objects in S3: %s", fe.err)
 		}
 		var de *decode.Error
 		if !errors.As(err, &de) {
@@ -167,12 +168,12 @@ func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 			// prints them and exits, unless skip_on_error lets this one
 			// go on to the per-object handler.
 			if !(r.t.SkipOnError && de.Skippable) {
-				return &exitError{code: de.Exit, msg: de.Log}
+				return &exit.Error{Code: de.Exit, Msg: de.Log}
 			}
 			r.log.Error(de.Log)
 		}
 		if !r.t.SkipOnError {
-			return &exitError{code: de.Class.ExitCode(), msg: de.Message()}
+			return &exit.Error{Code: de.Class.ExitCode(), Msg: de.Message()}
 		}
 		r.log.Debug(1, "++ "+de.Message()+"; skipping...")
 		msg := r.encode(r.builder.ErrorMessage(o.key, o.unit.account, de.Message()))
@@ -211,5 +212,5 @@ func (r *bucketRun) sendErr(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return exitf(exitSend, "Error sending message to wazuh: %s", err)
+	return exit.Errorf(exit.Send, "Error sending message to wazuh: %s", err)
 }

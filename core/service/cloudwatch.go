@@ -16,6 +16,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/event"
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 	"github.com/wazuh/aws-s3-go/core/pyre"
@@ -180,10 +181,10 @@ func (r *cwRun) logStreams(ctx context.Context, group string) (names []string, o
 				return nil, false, cerr
 			}
 			if isCredentials(err) {
-				return nil, false, errorf(ExitCredentials, err, "Access error: %s", err)
+				return nil, false, exit.Wrap(exit.Credentials, err, "Access error: %s", err)
 			}
 			if awsclient.ErrorCode(err) != "" {
-				return nil, false, errorf(ExitThrottling, err, "The \"get_log_streams\" request failed: %s", awsclient.ClientError(err))
+				return nil, false, exit.Wrap(exit.Throttling, err, "The \"get_log_streams\" request failed: %s", awsclient.ClientError(err))
 			}
 			if awsclient.IsConnection(err) {
 				r.log.Error(err.Error())
@@ -348,13 +349,13 @@ func (r *cwRun) getLogEvents(ctx context.Context, in *cloudwatchlogs.GetLogEvent
 			return nil, cerr
 		}
 		if isCredentials(err) {
-			return nil, errorf(ExitCredentials, err, "Access error: %s", err)
+			return nil, exit.Wrap(exit.Credentials, err, "Access error: %s", err)
 		}
 		if !awsclient.IsConnection(err) {
-			return nil, errorf(ExitThrottling, err, "The \"get_log_events\" request failed: %s", awsclient.ClientError(err))
+			return nil, exit.Wrap(exit.Throttling, err, "The \"get_log_events\" request failed: %s", awsclient.ClientError(err))
 		}
 		if try == connectionRetries {
-			return nil, errorf(ExitEndpoint, err, "%s", err)
+			return nil, exit.Wrap(exit.Endpoint, err, "%s", err)
 		}
 		r.log.Debug(1, "WARNING: The \"get_log_events\" request was denied because the endpoint URL was not available. Attempting again.")
 		t := time.NewTimer(wait)
@@ -396,7 +397,7 @@ func (r *cwRun) send(ctx context.Context, msg string) error {
 		r.log.Debug(1, "+++ ERROR: Message longer than buffer socket for Wazuh. Consider increasing rmem_max. Skipping message...")
 		return nil
 	}
-	return errorf(ExitSend, err, "Error sending message to wazuh: %s", err)
+	return exit.Wrap(exit.Send, err, "Error sending message to wazuh: %s", err)
 }
 
 func (r *cwRun) remove(ctx context.Context, group, stream string) error {
@@ -411,7 +412,7 @@ func (r *cwRun) remove(ctx context.Context, group, stream string) error {
 		return cerr
 	}
 	if awsclient.ErrorCode(err) != "" {
-		return errorf(ExitThrottling, err, "The \"remove_aws_log_stream\" request failed: %s", awsclient.ClientError(err))
+		return exit.Wrap(exit.Throttling, err, "The \"remove_aws_log_stream\" request failed: %s", awsclient.ClientError(err))
 	}
 	r.log.Print(fmt.Sprintf("DEBUG: ERROR: Error trying to remove \"%s\" log stream from \"%s\" log group.", stream, group))
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
 	"github.com/wazuh/aws-s3-go/core/config"
+	"github.com/wazuh/aws-s3-go/core/exit"
 )
 
 type logEvent struct {
@@ -160,7 +161,7 @@ func TestCloudWatchMoto(t *testing.T) {
 
 	// A group that does not exist: the script's exit 16.
 	err, _, log = runOnce(t, home, cwTarget(url, "nope"), now)
-	if exitCode(err) != ExitThrottling {
+	if exitCode(err) != exit.Throttling {
 		t.Errorf("missing group: %v (exit %d)\n%s", err, exitCode(err), log)
 	}
 	const msg = `The "get_log_streams" request failed: An error occurred (ResourceNotFoundException) when calling the DescribeLogStreams operation: The specified log group does not exist.`

@@ -11,6 +11,7 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/state"
 )
@@ -56,7 +57,7 @@ func openDB(path, version string, log logging.Logger) (*db, error) {
 	if err != nil {
 		var se *state.Error
 		if errors.As(err, &se) {
-			return nil, &Error{Code: se.Code, Msg: se.Msg, Err: err}
+			return nil, &exit.Error{Code: se.Code, Msg: se.Msg, Err: err}
 		}
 		return nil, err
 	}
@@ -128,7 +129,7 @@ func (d *db) ensureTable(name, ddl string, log logging.Logger) error {
 	}
 	log.Debug(1, "+++ Table does not exist; create")
 	if _, err := d.exec(ddl); err != nil {
-		return &Error{Code: ExitCreateTable, Msg: "Unable to create SQLite DB: " + pyErr(err), Err: err}
+		return &exit.Error{Code: exit.CreateDB, Msg: "Unable to create SQLite DB: " + pyErr(err), Err: err}
 	}
 	return nil
 }
@@ -297,7 +298,7 @@ func (d *db) trimScans(service, account, region string, keep int) error {
 
 // sqlErr is the reference's report of an unexpected SQLite failure.
 func sqlErr(err error) error {
-	return &Error{Code: ExitSQLite, Msg: "Unexpected error accessing SQLite DB: " + pyErr(err), Err: err}
+	return &exit.Error{Code: exit.SQLite, Msg: "Unexpected error accessing SQLite DB: " + pyErr(err), Err: err}
 }
 
 // pyErr renders err as Python's sqlite3 does: the SQLite message alone,

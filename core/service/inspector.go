@@ -20,6 +20,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/event"
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 	"github.com/wazuh/aws-s3-go/core/pyre"
@@ -54,7 +55,7 @@ func runInspector(ctx context.Context, t config.Target, env Env, clients *awscli
 			return cerr
 		}
 		if isCredentials(err) {
-			return errorf(ExitCredentials, err, "Access error: %s", err)
+			return exit.Wrap(exit.Credentials, err, "Access error: %s", err)
 		}
 		// Uncaught in the script (exit 12, or 1 in debug mode).
 		return errors.New(awsclient.ClientError(err))
@@ -160,7 +161,7 @@ func (r *inspectorRun) findings(ctx context.Context, region string, from, to tim
 				return sent, cerr
 			}
 			if isCredentials(err) {
-				return sent, errorf(ExitCredentials, err, "Access error: %s", err)
+				return sent, exit.Wrap(exit.Credentials, err, "Access error: %s", err)
 			}
 			return sent, errors.New(awsclient.ClientError(err))
 		}
@@ -184,7 +185,7 @@ func (r *inspectorRun) findings(ctx context.Context, region string, from, to tim
 				if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 					return sent, err
 				}
-				return sent, errorf(ExitSend, err, "Error sending message to wazuh: %s", err)
+				return sent, exit.Wrap(exit.Send, err, "Error sending message to wazuh: %s", err)
 			}
 			r.env.Events.Add(1)
 			sent++

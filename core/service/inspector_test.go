@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wazuh/aws-s3-go/core/config"
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
@@ -120,7 +121,7 @@ func TestInspectorUnsupportedRegion(t *testing.T) {
 	hermetic(t, url)
 	tg := config.Target{Kind: config.KindService, Type: "inspector", Regions: []string{"me-south-1"}}
 	err, _, log := runOnce(t, t.TempDir(), tg, time.Now())
-	if exitCode(err) != ExitRegion || !hasLine(log, "DEBUG: +++ ERROR: Unsupported region 'me-south-1'") {
+	if exitCode(err) != exit.InvalidRegion || !hasLine(log, "DEBUG: +++ ERROR: Unsupported region 'me-south-1'") {
 		t.Fatalf("%v\n%s", err, log)
 	}
 }

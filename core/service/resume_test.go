@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/wazuh/aws-s3-go/core/exit"
 )
 
 // TestCloudWatchResume: progress is saved per delivered page, so a run
@@ -26,7 +28,7 @@ func TestCloudWatchResume(t *testing.T) {
 	home := t.TempDir()
 	tg := cwTarget(url, "grp")
 	err, got, log := runOnce(t, home, tg, now)
-	if exitCode(err) != ExitThrottling {
+	if exitCode(err) != exit.Throttling {
 		t.Fatalf("want exit 16, got %v\n%s", err, log)
 	}
 	if want := []string{"event 0", "event 1", "event 2", "event 3"}; !reflect.DeepEqual(got, want) {

@@ -26,6 +26,7 @@ import (
 
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/config"
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/sink"
 	"github.com/wazuh/aws-s3-go/core/state"
@@ -53,38 +54,7 @@ type Env struct {
 // DBPath is where the services' state database lives.
 func DBPath(home string) string { return filepath.Join(home, "wodles", "aws", "aws_services.db") }
 
-// Exit codes of the reference for the outcomes services produce.
-const (
-	ExitUnknown     = 1
-	ExitCredentials = 3
-	ExitSQLite      = 5
-	ExitCreateTable = 6
-	ExitSend        = 13
-	ExitEndpoint    = 15
-	ExitThrottling  = 16 // every ClientError of the CloudWatch calls
-	ExitRegion      = 22
-	ExitProfile     = 23
-)
-
-// Error ends a run with the reference's exit code; Msg is the text the
-// script printed after "ERROR: ".
-type Error struct {
-	Code int
-	Msg  string
-	Err  error
-}
-
-func (e *Error) Error() string { return e.Msg }
-func (e *Error) Unwrap() error { return e.Err }
-
-// ExitCode is the script's exit status for e.
-func (e *Error) ExitCode() int { return e.Code }
-
-func errorf(code int, err error, format string, args ...any) *Error {
-	return &Error{Code: code, Msg: fmt.Sprintf(format, args...), Err: err}
-}
-
-// Run processes service target t once. A nil error means exit 0; an *Error
+// Run processes service target t once. A nil error means exit 0; an *exit.Error
 // carries the script's exit code; a cancelled ctx returns ctx's error with
 // the progress made so far saved; other errors are unexpected failures
 // (the script's exit 12, or 1 in debug mode).
@@ -111,7 +81,7 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 	case "inspector":
 		supported = config.InspectorRegions
 	default:
-		return &Error{Code: 12, Msg: "Invalid type of service"}
+		return &exit.Error{Code: 12, Msg: "Invalid type of service"}
 	}
 	regions := t.Regions
 	if len(regions) == 0 {
@@ -127,7 +97,7 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 				word = "Unsupported"
 			}
 			env.Log.Debug(1, fmt.Sprintf("+++ ERROR: %s region '%s'", word, r))
-			return &Error{Code: ExitRegion, Msg: fmt.Sprintf("%s region '%s'", word, r)}
+			return &exit.Error{Code: exit.InvalidRegion, Msg: fmt.Sprintf("%s region '%s'", word, r)}
 		}
 	}
 
@@ -138,21 +108,21 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 	if err != nil {
 		var pe *awsclient.ProfileError
 		if errors.As(err, &pe) {
-			return &Error{Code: ExitProfile, Msg: pe.Error(), Err: err}
+			return &exit.Error{Code: exit.Profile, Msg: pe.Error(), Err: err}
 		}
-		return errorf(ExitCredentials, err, "Access error: %s", err)
+		return exit.Wrap(exit.Credentials, err, "Access error: %s", err)
 	}
 	if err := clients.Retrieve(ctx); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return errorf(ExitCredentials, err, "Access error: %s", err)
+		return exit.Wrap(exit.Credentials, err, "Access error: %s", err)
 	}
 
 	version := env.Version
 	if version == "" {
 		if version, err = state.WazuhVersion(ctx, env.Home); err != nil {
-			return &Error{Code: ExitUnknown, Msg: err.Error(), Err: err}
+			return &exit.Error{Code: exit.Unknown, Msg: err.Error(), Err: err}
 		}
 	}
 	db, err := openDB(DBPath(env.Home), version, env.Log)

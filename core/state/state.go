@@ -28,12 +28,8 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/wazuh/aws-s3-go/core/logging"
-)
 
-// Exit codes of the reference for database failures.
-const (
-	ExitSQLite = 5 // "Unexpected error accessing SQLite DB", metadata errors
-	ExitCreate = 6 // "Unable to create SQLite DB"
+	"github.com/wazuh/aws-s3-go/core/exit"
 )
 
 // Commit batching: an open transaction is committed at the latest
@@ -110,13 +106,13 @@ type DB struct {
 // Open opens (creating it and its directory when missing) the state
 // database at path and brings its metadata table to version, as the
 // reference's check_metadata_version does (reference-wodle.md §2.2).
-// Failures are *Error with Code ExitSQLite.
+// Failures are *Error with Code exit.SQLite.
 func Open(path, version string, log logging.Logger) (*DB, error) {
 	if log == nil {
 		log = logging.Discard{}
 	}
 	operr := func(err error) error {
-		return &Error{Code: ExitSQLite, Msg: fmt.Sprintf("Error attempting to operate with the %s database: %s", path, pyErr(err)), Err: err}
+		return &Error{Code: exit.SQLite, Msg: fmt.Sprintf("Error attempting to operate with the %s database: %s", path, pyErr(err)), Err: err}
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -222,12 +218,12 @@ func (d *DB) checkMetadata(version string, operr func(error) error) error {
 }
 
 func updateErr(err error) error {
-	return &Error{Code: ExitSQLite, Msg: "Error attempting to update the metadata table: " + pyErr(err), Err: err}
+	return &Error{Code: exit.SQLite, Msg: "Error attempting to update the metadata table: " + pyErr(err), Err: err}
 }
 
 func (d *DB) createMetadata(version string) error {
 	fail := func(err error) error {
-		return &Error{Code: ExitSQLite, Msg: "Error attempting to create the metadata table: " + pyErr(err), Err: err}
+		return &Error{Code: exit.SQLite, Msg: "Error attempting to create the metadata table: " + pyErr(err), Err: err}
 	}
 	if _, err := d.exec(metadataDDL); err != nil {
 		return fail(err)
@@ -427,7 +423,7 @@ func (d *DB) Close() error {
 // sqlErr wraps an unexpected SQLite failure the way the reference reports
 // it (wazuh_integration.py init_db).
 func sqlErr(err error) error {
-	return &Error{Code: ExitSQLite, Msg: "Unexpected error accessing SQLite DB: " + pyErr(err), Err: err}
+	return &Error{Code: exit.SQLite, Msg: "Unexpected error accessing SQLite DB: " + pyErr(err), Err: err}
 }
 
 var rcSuffix = regexp.MustCompile(` \(\d+\)( \(SQLITE_BUSY\))?$`)

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wazuh/aws-s3-go/core/exit"
 )
 
 // The stored DDL texts as reference-wodle.md §2.2/§2.3 quotes them.
@@ -227,7 +229,7 @@ func TestMetadata(t *testing.T) {
 		db.Close()
 		_, err := Open(path, "v5.1.0", nil)
 		var e *Error
-		if !errors.As(err, &e) || e.Code != ExitSQLite || e.Msg != "Error attempting to update the metadata table: frozen" {
+		if !errors.As(err, &e) || e.Code != exit.SQLite || e.Msg != "Error attempting to update the metadata table: frozen" {
 			t.Fatalf("Open = %#v", err)
 		}
 	})
@@ -238,7 +240,7 @@ func TestMetadata(t *testing.T) {
 		path := filepath.Join(file, "s3_cloudtrail.db")
 		_, err := Open(path, "v5.1.0", nil)
 		var e *Error
-		if !errors.As(err, &e) || e.Code != ExitSQLite || !strings.HasPrefix(e.Msg, "Error attempting to operate with the "+path+" database: ") {
+		if !errors.As(err, &e) || e.Code != exit.SQLite || !strings.HasPrefix(e.Msg, "Error attempting to operate with the "+path+" database: ") {
 			t.Fatalf("Open = %v", err)
 		}
 	})
@@ -254,7 +256,7 @@ func TestCreateFailureIsExit6(t *testing.T) {
 	d := open(t, path, nil)
 	_, _, err := d.EnsureTable("cloudtrail", Region)
 	var e *Error
-	if !errors.As(err, &e) || e.Code != ExitCreate || !strings.HasPrefix(e.Msg, "Unable to create SQLite DB: ") ||
+	if !errors.As(err, &e) || e.Code != exit.CreateDB || !strings.HasPrefix(e.Msg, "Unable to create SQLite DB: ") ||
 		strings.Contains(e.Msg, "(1)") {
 		t.Fatalf("EnsureTable = %v", err)
 	}

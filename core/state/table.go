@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+
+	"github.com/wazuh/aws-s3-go/core/exit"
 )
 
 // Table is one bucket-type table of an open DB.
@@ -23,8 +25,8 @@ type Table struct {
 // "+++ Table does not exist; create" at debug level 1, as its create_table
 // does). created reports whether it was created. An existing table is used
 // as it is, whatever DDL text created it (Python's test fixtures quote the
-// name), as the reference does. Failures are *Error: ExitSQLite when the
-// tables cannot be listed or the table cannot be used, ExitCreate when it
+// name), as the reference does. Failures are *Error: exit.SQLite when the
+// tables cannot be listed or the table cannot be used, exit.CreateDB when it
 // cannot be created.
 func (d *DB) EnsureTable(name string, s Schema) (t *Table, created bool, err error) {
 	if !isIdent(name) {
@@ -51,7 +53,7 @@ func (d *DB) EnsureTable(name string, s Schema) (t *Table, created bool, err err
 	if !names[name] {
 		d.log.Debug(1, "+++ Table does not exist; create")
 		if _, err := d.exec(DDL(name, s)); err != nil {
-			return nil, false, &Error{Code: ExitCreate, Msg: "Unable to create SQLite DB: " + pyErr(err), Err: err}
+			return nil, false, &Error{Code: exit.CreateDB, Msg: "Unable to create SQLite DB: " + pyErr(err), Err: err}
 		}
 		created = true
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/wazuh/aws-s3-go/core/config"
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/sink"
 )
 
@@ -304,8 +305,8 @@ func TestBucketsSubscriber(t *testing.T) {
 func TestMissingQueue(t *testing.T) {
 	m := startMoto(t)
 	err := Run(context.Background(), target(m, "buckets", "no-such-queue"), env(m, sink.NewWriter(&bytes.Buffer{})))
-	if got := exitCode(err); got != ExitNoQueue {
-		t.Fatalf("exit code %d (%v), want %d", got, err, ExitNoQueue)
+	if got := exitCode(err); got != exit.SQSNotFound {
+		t.Fatalf("exit code %d (%v), want %d", got, err, exit.SQSNotFound)
 	}
 	if err.Error() != "Queue does not exist, verify the given name" {
 		t.Errorf("message %q", err.Error())
@@ -454,10 +455,10 @@ func TestArguments(t *testing.T) {
 		tg   config.Target
 		code int
 	}{
-		{config.Target{Type: "buckets"}, ExitQueue},
-		{config.Target{Type: "security_lake", Queue: "q", IAMRoleARN: "arn:aws:iam::1:role/r"}, ExitQueue},
-		{config.Target{Type: "security_lake", Queue: "q", IAMRoleARN: "arn:aws:iam::1:role/r", ExternalID: "x"}, ExitUnknown},
-		{config.Target{Type: "other", Queue: "q"}, ExitInvalidType},
+		{config.Target{Type: "buckets"}, exit.SQSFailure},
+		{config.Target{Type: "security_lake", Queue: "q", IAMRoleARN: "arn:aws:iam::1:role/r"}, exit.SQSFailure},
+		{config.Target{Type: "security_lake", Queue: "q", IAMRoleARN: "arn:aws:iam::1:role/r", ExternalID: "x"}, exit.Unknown},
+		{config.Target{Type: "other", Queue: "q"}, exit.InvalidType},
 	} {
 		err := Run(context.Background(), c.tg, Env{Sink: sink.NewWriter(&bytes.Buffer{})})
 		if got := exitCode(err); got != c.code {

@@ -19,6 +19,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/decode"
 	"github.com/wazuh/aws-s3-go/core/event"
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
@@ -82,7 +83,7 @@ func (r *run) loop(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
-			return exitf(ExitQueue, err, "Error receiving message from SQS: %s", awsclient.ClientError(err))
+			return exit.Wrap(exit.SQSFailure, err, "Error receiving message from SQS: %s", awsclient.ClientError(err))
 		}
 		fresh := 0
 		for _, m := range out.Messages {
@@ -198,7 +199,7 @@ func (r *run) delete(ctx context.Context, m sqstypes.Message) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
-		return exitf(ExitQueue, err, "Error deleting message from SQS: %s", awsclient.ClientError(err))
+		return exit.Wrap(exit.SQSFailure, err, "Error deleting message from SQS: %s", awsclient.ClientError(err))
 	}
 	r.log.Debug(2, "Message deleted from queue: "+r.t.Queue)
 	return nil
@@ -289,7 +290,7 @@ func (r *run) object(ctx context.Context, rt route) error {
 	if err != nil {
 		var pe *parseError
 		if errors.As(err, &pe) {
-			return &objectError{&Error{Code: 9, Msg: fmt.Sprintf("Failed to parse file %s: %s", rt.key, pe.msg)}}
+			return &objectError{&exit.Error{Code: 9, Msg: fmt.Sprintf("Failed to parse file %s: %s", rt.key, pe.msg)}}
 		}
 		return err
 	}
@@ -346,7 +347,7 @@ func (r *run) send(ctx context.Context, rt route, ev *pyjson.Object) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
-		return exitf(ExitSend, err, "Error sending message to wazuh: %s", err)
+		return exit.Wrap(exit.Send, err, "Error sending message to wazuh: %s", err)
 	}
 	add(r.env.Events, 1)
 	return nil

@@ -28,6 +28,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/event"
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyre"
 	"github.com/wazuh/aws-s3-go/core/sink"
@@ -40,17 +41,6 @@ const DefaultWait = 20 * time.Second
 // MaxMessages is how many messages one ReceiveMessage asks for (the SQS
 // maximum, as the reference).
 const MaxMessages = 10
-
-// Exit codes of the reference script for this mode.
-const (
-	ExitUnknown     = 1
-	ExitCredentials = 3
-	ExitInvalidType = 12
-	ExitSend        = 13
-	ExitProfile     = 23
-	ExitNoQueue     = 20 // GetQueueUrl failed
-	ExitQueue       = 21 // ReceiveMessage/DeleteMessage failed, or arguments missing
-)
 
 // Env is what a run needs from its host.
 type Env struct {
@@ -68,20 +58,6 @@ type Env struct {
 	Events, Objects, Bytes *atomic.Int64
 }
 
-// Error ends a run with the reference's exit code for the same outcome.
-type Error struct {
-	Code int
-	Msg  string
-	Err  error
-}
-
-func (e *Error) Error() string { return e.Msg }
-func (e *Error) Unwrap() error { return e.Err }
-func (e *Error) ExitCode() int { return e.Code }
-func exitf(code int, err error, format string, args ...any) *Error {
-	return &Error{Code: code, Msg: fmt.Sprintf(format, args...), Err: err}
-}
-
 // Run reads the queue of t until a receive returns no new message, and
 // returns nil, ctx's error when ctx ended first, or an error whose
 // ExitCode method gives the reference's exit code.
@@ -94,15 +70,15 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 	case "security_lake":
 		for _, a := range []struct{ v, name string }{{t.IAMRoleARN, "iam_role_arn"}, {t.Queue, "queue"}, {t.ExternalID, "external_id"}} {
 			if a.v == "" {
-				return exitf(ExitQueue, nil, "Used a subscriber but no --%s provided.", a.name)
+				return exit.Wrap(exit.SQSFailure, nil, "Used a subscriber but no --%s provided.", a.name)
 			}
 		}
-		return exitf(ExitUnknown, nil, "The 'security_lake' subscriber is not supported by this build: Security Lake objects are Parquet files, which it cannot read.")
+		return exit.Wrap(exit.Unknown, nil, "The 'security_lake' subscriber is not supported by this build: Security Lake objects are Parquet files, which it cannot read.")
 	default:
-		return exitf(ExitInvalidType, nil, "Invalid type of subscriber")
+		return exit.Wrap(exit.InvalidType, nil, "Invalid type of subscriber")
 	}
 	if t.Queue == "" {
-		return exitf(ExitQueue, nil, "Used a subscriber but no --queue provided.")
+		return exit.Wrap(exit.SQSFailure, nil, "Used a subscriber but no --queue provided.")
 	}
 	r := &run{t: t, env: env, log: env.Log, kept: map[string]bool{}, s3: map[string]*s3.Client{}}
 	if t.DiscardField != "" || t.DiscardRegex != "" {
@@ -123,9 +99,9 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 	if err != nil {
 		var pe *awsclient.ProfileError
 		if errors.As(err, &pe) {
-			return exitf(ExitProfile, err, "%s", pe.Error())
+			return exit.Wrap(exit.Profile, err, "%s", pe.Error())
 		}
-		return exitf(ExitCredentials, err, "Access error: %s", err)
+		return exit.Wrap(exit.Credentials, err, "Access error: %s", err)
 	}
 	r.clients = c
 	r.sqs = c.SQS(env.SQSEndpoint)
@@ -144,10 +120,10 @@ func (r *run) queueURL(ctx context.Context) error {
 		var ae smithy.APIError
 		if errors.As(err, &ae) {
 			r.log.Debug(2, "+++ Error: "+awsclient.ClientError(err))
-			return exitf(ExitNoQueue, err, "Queue does not exist, verify the given name")
+			return exit.Wrap(exit.SQSNotFound, err, "Queue does not exist, verify the given name")
 		}
 		if isCredentials(err) {
-			return exitf(ExitCredentials, err, "Access error: %s", err)
+			return exit.Wrap(exit.Credentials, err, "Access error: %s", err)
 		}
 		return fmt.Errorf("getting the URL of the SQS queue %s: %w", r.t.Queue, err)
 	}
