@@ -18,21 +18,59 @@ func runArgs(args ...string) (code int, stdout, stderr string) {
 // cases of Wazuh's integration tests, reference-modulesd.md §5.4).
 func TestCheckConfigErrors(t *testing.T) {
 	bucketTypes := "Valid ones are 'cloudtrail', 'config', 'guardduty', 'vpcflow', 'waf', 'cisco_umbrella', custom', alb', clb', nlb' or 'server_access'"
+	invalidChar := "' has an invalid character. Avoid to use '\\{}^%`[]'\"<>~#|' or '&apos;&quot;&amp;&lt;&gt;&#13;&#10;'."
 	cases := map[string]string{
-		"no_definitions":           "wazuh-modulesd:aws-s3: ERROR: No buckets, services or subscribers definitions found at module 'aws-s3'.",
-		"empty_type_in_bucket":     "wazuh-modulesd:aws-s3: ERROR: Invalid bucket type ''. " + bucketTypes,
-		"invalid_type_in_bucket":   "wazuh-modulesd:aws-s3: ERROR: Invalid bucket type 'invalid_value'. " + bucketTypes,
-		"empty_name_in_bucket":     "wazuh-modulesd: ERROR: Empty content for tag 'name' at module 'aws-s3'.",
-		"invalid_date_in_bucket":   "wazuh-modulesd:aws-s3: ERROR: Argument not a valid date in format YYYY-MMM-DD: 'JAN-31'.",
-		"invalid_region_in_bucket": "wazuh-modulesd:aws-s3: ERROR: Invalid region 'us-fake-1'",
-		"type_missing_in_service":  "wazuh-modulesd:aws-s3: ERROR: Undefined type for service.",
-		"fake_tag":                 "wazuh-modulesd: ERROR: No such tag 'fake-tag' at module 'aws-s3'.",
+		"invalid_name_in_bucket":                "wazuh-modulesd:aws-s3: ERROR: '1' isn't a valid bucket name.",
+		"invalid_regions_in_bucket":             "wazuh-modulesd:aws-s3: ERROR: WARNING: The region '1' has not a valid format.'",
+		"invalid_path_in_bucket":                "wazuh-modulesd:aws-s3: ERROR: 'test-prefix>" + invalidChar,
+		"invalid_path_suffix_in_bucket":         "wazuh-modulesd:aws-s3: ERROR: 'test-suffix>" + invalidChar,
+		"invalid_remove_from_bucket_in_bucket":  "wazuh-modulesd: ERROR: Invalid content for tag 'remove_from_bucket' at module 'aws-s3'.",
+		"empty_type_in_service":                 "wazuh-modulesd:aws-s3: ERROR: Invalid service type ''. Valid ones are 'inspector' or 'cloudwatchlogs'",
+		"empty_log_groups_in_service":           "wazuh-modulesd: ERROR: Empty content for tag 'aws_log_groups' at module 'aws-s3'.",
+		"invalid_type_in_service":               "wazuh-modulesd:aws-s3: ERROR: Invalid service type 'fakeservice'. Valid ones are 'inspector' or 'cloudwatchlogs'",
+		"invalid_log_groups_in_service":         "wazuh-modulesd:aws-s3: ERROR: 'invalid_log_group>" + invalidChar,
+		"invalid_only_logs_after_in_service":    "wazuh-modulesd:aws-s3: ERROR: Argument not a valid date in format YYYY-MMM-DD: 'JAN-31'.",
+		"invalid_regions_in_service":            "wazuh-modulesd:aws-s3: ERROR: WARNING: The region '1' has not a valid format.'",
+		"invalid_remove_log_streams_in_service": "wazuh-modulesd: ERROR: Invalid content for tag 'remove_log_streams' at module 'aws-s3'.",
+		"no_definitions":                        "wazuh-modulesd:aws-s3: ERROR: No buckets, services or subscribers definitions found at module 'aws-s3'.",
+		"empty_type_in_bucket":                  "wazuh-modulesd:aws-s3: ERROR: Invalid bucket type ''. " + bucketTypes,
+		"invalid_type_in_bucket":                "wazuh-modulesd:aws-s3: ERROR: Invalid bucket type 'invalid_value'. " + bucketTypes,
+		"empty_name_in_bucket":                  "wazuh-modulesd: ERROR: Empty content for tag 'name' at module 'aws-s3'.",
+		"invalid_date_in_bucket":                "wazuh-modulesd:aws-s3: ERROR: Argument not a valid date in format YYYY-MMM-DD: 'JAN-31'.",
+		"invalid_region_in_bucket":              "wazuh-modulesd:aws-s3: ERROR: Invalid region 'us-fake-1'",
+		"type_missing_in_service":               "wazuh-modulesd:aws-s3: ERROR: Undefined type for service.",
+		"fake_tag":                              "wazuh-modulesd: ERROR: No such tag 'fake-tag' at module 'aws-s3'.",
 	}
 	for name, want := range cases {
 		code, stdout, stderr := runArgs("--check-config", filepath.Join("testdata", name+".xml"))
 		if code != 1 || stdout != "" || !strings.HasSuffix(stderr, want+"\n") {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit 1 and %q", name, code, stdout, stderr, want)
 		}
+	}
+}
+
+// Empty optional values only warn; the configuration stays valid.
+func TestCheckConfigWarnings(t *testing.T) {
+	cases := map[string]string{
+		"empty_only_logs_after_in_bucket":  "only_logs_after",
+		"empty_regions_in_bucket":          "regions",
+		"empty_path_in_bucket":             "path",
+		"empty_path_suffix_in_bucket":      "path_suffix",
+		"empty_only_logs_after_in_service": "only_logs_after",
+		"empty_regions_in_service":         "regions",
+	}
+	for name, tag := range cases {
+		code, stdout, stderr := runArgs("--check-config", filepath.Join("testdata", name+".xml"))
+		want := "wazuh-modulesd: WARNING: Empty content for tag '" + tag + "' at module 'aws-s3'.\n"
+		if code != 0 || stderr != want || !strings.Contains(stdout, `"aws-s3"`) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 0 and %q", name, code, stderr, want)
+		}
+	}
+	// The legacy form warns, then its name (the text after the last child,
+	// as Wazuh's XML reader sees it) fails the script's bucket-name check.
+	code, _, stderr := runArgs("--check-config", "testdata/type_missing_in_bucket.xml")
+	if code != 1 || !strings.HasPrefix(stderr, "wazuh-modulesd:aws-s3: WARNING: Deprecated config defined; please use current config definition at module 'aws-s3'.\n") {
+		t.Errorf("type missing in bucket: exit %d, stderr %q", code, stderr)
 	}
 }
 
