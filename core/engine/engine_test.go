@@ -1,0 +1,140 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/wazuh/aws-s3-go/core/config"
+	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/pyjson"
+)
+
+// recorder is a logging.Logger keeping the lines it is given.
+type recorder struct{ lines []string }
+
+func (r *recorder) Debug(l int, m string) { r.lines = append(r.lines, "DEBUG: "+m) }
+func (r *recorder) Info(m string)         { r.lines = append(r.lines, "INFO: "+m) }
+func (r *recorder) Warning(m string)      { r.lines = append(r.lines, "WARNING: "+m) }
+func (r *recorder) Error(m string)        { r.lines = append(r.lines, "ERROR: "+m) }
+func (r *recorder) Print(m string)        { r.lines = append(r.lines, m) }
+func (r *recorder) Enabled(int) bool      { return true }
+func (r *recorder) text() string          { return strings.Join(r.lines, "\n") }
+
+type coded struct{}
+
+func (coded) Error() string { return "coded failure" }
+func (coded) ExitCode() int { return 21 }
+
+// How a run's outcome becomes the script's exit code and last line.
+func TestReport(t *testing.T) {
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	cases := []struct {
+		name  string
+		ctx   context.Context
+		debug int
+		err   error
+		code  int
+		line  string
+	}{
+		{"success", context.Background(), 0, nil, 0, ""},
+		{"script error", context.Background(), 0, exit.Errorf(exit.EmptyBucket, "No files were found in 'b/'. No logs will be processed."), 14, "ERROR: No files were found in 'b/'. No logs will be processed."},
+		{"debug-only message", context.Background(), 1, &exit.Error{Code: exit.InvalidRegion, Msg: "+++ ERROR: Invalid region 'x'", DebugLevel: 1}, 22, "DEBUG: +++ ERROR: Invalid region 'x'"},
+		{"error with its own code", context.Background(), 0, coded{}, 21, "ERROR: coded failure"},
+		{"stopped", cancelled, 0, context.Canceled, 2, "WARNING: Run interrupted by shutdown; progress so far is saved."},
+		{"unexpected, no debug", context.Background(), 0, errors.New("boom"), 12, "ERROR: boom"},
+		{"unexpected, debug", context.Background(), 2, errors.New("boom"), 1, "ERROR: Unknown error: boom"},
+	}
+	for _, c := range cases {
+		var log recorder
+		code := report(c.ctx, config.Target{Debug: c.debug}, &log, c.err)
+		if code != c.code {
+			t.Errorf("%s: code %d, want %d", c.name, code, c.code)
+		}
+		last := ""
+		if len(log.lines) > 0 {
+			last = log.lines[len(log.lines)-1]
+		}
+		if last != c.line {
+			t.Errorf("%s: last line %q, want %q", c.name, last, c.line)
+		}
+	}
+}
+
+func msg(s string) *pyjson.Object {
+	o := pyjson.NewObject(1)
+	o.Set("m", s)
+	return o
+}
+
+// An object that fails before it starts streaming sends none of its
+// events; one past its buffer streams and keeps what it sent.
+func TestEmitterAllOrNothing(t *testing.T) {
+	o := &object{out: make(chan [][]byte, 8)}
+	e := &emitter{ctx: context.Background(), o: o, limit: 1 << 20}
+	for i := 0; i < 3; i++ {
+		if _, err := e.add(msg("small")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.finish(errors.New("parse error"))
+	n := 0
+	for b := range o.out {
+		n += len(b)
+	}
+	if n != 0 || o.err == nil {
+		t.Fatalf("failed object sent %d events (err %v)", n, o.err)
+	}
+
+	o = &object{out: make(chan [][]byte, 64)}
+	e = &emitter{ctx: context.Background(), o: o, limit: 100}
+	for i := 0; i < 10; i++ {
+		if _, err := e.add(msg(strings.Repeat("x", 40))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.finish(errors.New("late parse error"))
+	n = 0
+	for b := range o.out {
+		for _, m := range b {
+			if string(m) != `{"m": "`+strings.Repeat("x", 40)+`"}` {
+				t.Fatalf("event bytes %q", m)
+			}
+		}
+		n += len(b)
+	}
+	if n < 3 {
+		t.Fatalf("a streaming object sent only %d of its events before failing", n)
+	}
+}
+
+// Every event survives being packed into shared blocks, large ones too.
+func TestEmitterArena(t *testing.T) {
+	o := &object{out: make(chan [][]byte, 1)}
+	e := &emitter{ctx: context.Background(), o: o, limit: 1 << 30}
+	var want []string
+	for i := 0; i < 500; i++ {
+		s := strings.Repeat(string(rune('a'+i%26)), i*37%3000)
+		want = append(want, `{"m": "`+s+`"}`)
+		if _, err := e.add(msg(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.finish(nil)
+	var got []string
+	for b := range o.out {
+		for _, m := range b {
+			got = append(got, string(m))
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d events, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("event %d corrupted", i)
+		}
+	}
+}
