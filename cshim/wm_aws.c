@@ -74,6 +74,8 @@ static struct {
     aws_s3_init_func init;
     aws_s3_run_func run;
     aws_s3_version_func version;
+    aws_s3_dump_func dump; /* optional: validation at start-up */
+    aws_s3_free_func free;
 } wm_aws_lib;
 
 /* Read by the SIGTERM handler (wm_aws_stop): set before the first run. */
@@ -327,8 +329,53 @@ static int wm_aws_load(void) {
     wm_aws_lib.init = init;
     wm_aws_lib.run = run;
     wm_aws_lib.version = version;
+    wm_aws_lib.dump = (aws_s3_dump_func)so_get_function_sym(handle, "aws_s3_dump");
+    wm_aws_lib.free = (aws_s3_free_func)so_get_function_sym(handle, "aws_s3_free");
     wm_aws_stop_fn = stop;
     wm_aws_lib.loaded = true;
+    return 0;
+}
+
+static char *wm_aws_bucket_target(const wm_aws *config, const wm_aws_bucket *b);
+static char *wm_aws_service_target(const wm_aws *config, const wm_aws_service *s);
+static char *wm_aws_subscriber_target(const wm_aws *config, const wm_aws_subscriber *s);
+
+/* Returns 1 when the library rejects target (it logged why), 0 otherwise;
+ * frees target. */
+static int wm_aws_rejected(char *target) {
+    char *normalised = wm_aws_lib.dump(target);
+    free(target);
+    if (normalised == NULL) {
+        return 1;
+    }
+    if (wm_aws_lib.free != NULL) {
+        wm_aws_lib.free(normalised);
+    }
+    return 0;
+}
+
+/* Checks every target with the library's validation when the module starts:
+ * the values the script rejected only when it ran (regions, dates, account
+ * ids, bucket names, ...) stop the module once, with the script's message,
+ * instead of failing every scan with "Error parsing arguments". */
+static int wm_aws_validate(const wm_aws *config) {
+    if (wm_aws_lib.dump == NULL) {
+        return 0;
+    }
+    int rejected = 0;
+    for (const wm_aws_bucket *b = config->buckets; b; b = b->next) {
+        rejected += wm_aws_rejected(wm_aws_bucket_target(config, b));
+    }
+    for (const wm_aws_service *s = config->services; s; s = s->next) {
+        rejected += wm_aws_rejected(wm_aws_service_target(config, s));
+    }
+    for (const wm_aws_subscriber *s = config->subscribers; s; s = s->next) {
+        rejected += wm_aws_rejected(wm_aws_subscriber_target(config, s));
+    }
+    if (rejected > 0) {
+        mterror(WM_AWS_LOGTAG, "Invalid AWS configuration (%d rejected). The module cannot run. Exiting...", rejected);
+        return -1;
+    }
     return 0;
 }
 
@@ -390,7 +437,7 @@ static int wm_aws_setup(wm_aws *config) {
         return -1;
     }
     mtdebug1(WM_AWS_LOGTAG, "Using %s", wm_aws_lib.version());
-    return 0;
+    return wm_aws_validate(config);
 }
 
 /* One run ---------------------------------------------------------------- */
@@ -487,6 +534,82 @@ static void wm_aws_run_target(const char *title, const char *launch, const char 
     free(output);
 }
 
+/* The target JSON of aws_s3_run (include/aws_s3.h) ------------------------ */
+
+/* Closes the target object and adds the module-level keys. */
+static char *wm_aws_target_finish(const wm_aws *config, wm_aws_json *j) {
+    wm_aws_json_close(j, '}');
+    wm_aws_json_string(j, "skip_on_error", config->skip_on_error ? "yes" : "no");
+    wm_aws_json_int(j, "debug", wm_aws_debug_level());
+    return wm_aws_json_finish(j);
+}
+
+static char *wm_aws_bucket_target(const wm_aws *config, const wm_aws_bucket *b) {
+    wm_aws_json j;
+    wm_aws_json_init(&j);
+    wm_aws_json_open(&j, "bucket");
+    wm_aws_json_string(&j, "type", b->type);
+    wm_aws_json_string(&j, "name", b->bucket);
+    wm_aws_json_string(&j, "access_key", b->access_key);
+    wm_aws_json_string(&j, "secret_key", b->secret_key);
+    wm_aws_json_string(&j, "aws_profile", b->aws_profile);
+    wm_aws_json_string(&j, "iam_role_arn", b->iam_role_arn);
+    wm_aws_json_string(&j, "iam_role_duration", b->iam_role_duration);
+    wm_aws_json_string(&j, "aws_organization_id", b->aws_organization_id);
+    wm_aws_json_string(&j, "aws_account_id", b->aws_account_id);
+    wm_aws_json_string(&j, "aws_account_alias", b->aws_account_alias);
+    wm_aws_json_string(&j, "path", b->trail_prefix);
+    wm_aws_json_string(&j, "path_suffix", b->trail_suffix);
+    wm_aws_json_string(&j, "only_logs_after", b->only_logs_after);
+    wm_aws_json_string(&j, "regions", b->regions);
+    wm_aws_json_string(&j, "remove_from_bucket", b->remove_from_bucket ? "yes" : "no");
+    wm_aws_json_string(&j, "discard_field", b->discard_field);
+    wm_aws_json_string(&j, "discard_regex", b->discard_regex);
+    wm_aws_json_string(&j, "sts_endpoint", b->sts_endpoint);
+    wm_aws_json_string(&j, "service_endpoint", b->service_endpoint);
+    return wm_aws_target_finish(config, &j);
+}
+
+static char *wm_aws_service_target(const wm_aws *config, const wm_aws_service *s) {
+    wm_aws_json j;
+    wm_aws_json_init(&j);
+    wm_aws_json_open(&j, "service");
+    wm_aws_json_string(&j, "type", s->type);
+    wm_aws_json_string(&j, "access_key", s->access_key);
+    wm_aws_json_string(&j, "secret_key", s->secret_key);
+    wm_aws_json_string(&j, "aws_profile", s->aws_profile);
+    wm_aws_json_string(&j, "iam_role_arn", s->iam_role_arn);
+    wm_aws_json_string(&j, "iam_role_duration", s->iam_role_duration);
+    wm_aws_json_string(&j, "aws_account_id", s->aws_account_id);
+    wm_aws_json_string(&j, "aws_account_alias", s->aws_account_alias);
+    wm_aws_json_string(&j, "only_logs_after", s->only_logs_after);
+    wm_aws_json_string(&j, "regions", s->regions);
+    wm_aws_json_string(&j, "aws_log_groups", s->aws_log_groups);
+    wm_aws_json_string(&j, "remove_log_streams", s->remove_log_streams ? "yes" : "no");
+    wm_aws_json_string(&j, "discard_field", s->discard_field);
+    wm_aws_json_string(&j, "discard_regex", s->discard_regex);
+    wm_aws_json_string(&j, "sts_endpoint", s->sts_endpoint);
+    wm_aws_json_string(&j, "service_endpoint", s->service_endpoint);
+    return wm_aws_target_finish(config, &j);
+}
+
+static char *wm_aws_subscriber_target(const wm_aws *config, const wm_aws_subscriber *s) {
+    wm_aws_json j;
+    wm_aws_json_init(&j);
+    wm_aws_json_open(&j, "subscriber");
+    wm_aws_json_string(&j, "type", s->type);
+    wm_aws_json_string(&j, "sqs_name", s->sqs_name);
+    wm_aws_json_string(&j, "external_id", s->external_id);
+    wm_aws_json_string(&j, "iam_role_arn", s->iam_role_arn);
+    wm_aws_json_string(&j, "iam_role_duration", s->iam_role_duration);
+    wm_aws_json_string(&j, "aws_profile", s->aws_profile);
+    wm_aws_json_string(&j, "discard_field", s->discard_field);
+    wm_aws_json_string(&j, "discard_regex", s->discard_regex);
+    wm_aws_json_string(&j, "sts_endpoint", s->sts_endpoint);
+    wm_aws_json_string(&j, "service_endpoint", s->service_endpoint);
+    return wm_aws_target_finish(config, &j);
+}
+
 /* Appends " <value>" (or "(<value>)" when parens) to a warning title. */
 static void wm_aws_title_part(wm_aws_str *title, const char *value, bool parens) {
     if (value != NULL) {
@@ -498,14 +621,8 @@ static void wm_aws_title_part(wm_aws_str *title, const char *value, bool parens)
     }
 }
 
-/* Closes the target object, adds the module-level keys, runs the target
- * and frees what the caller built. */
-static void wm_aws_finish_run(wm_aws *config, wm_aws_json *j, wm_aws_str *cmd, wm_aws_str *title,
-                              const char *launch) {
-    wm_aws_json_close(j, '}');
-    wm_aws_json_string(j, "skip_on_error", config->skip_on_error ? "yes" : "no");
-    wm_aws_json_int(j, "debug", wm_aws_debug_level());
-    char *target = wm_aws_json_finish(j);
+/* Runs target and frees what the caller built. */
+static void wm_aws_finish_run(char *target, wm_aws_str *cmd, wm_aws_str *title, const char *launch) {
     wm_aws_str_cat(title, "  - ");
     wm_aws_run_target(wm_aws_str_get(title), launch, wm_aws_str_get(cmd), target);
     free(target);
@@ -544,34 +661,12 @@ static void wm_aws_run_s3(wm_aws *config, wm_aws_bucket *b) {
     wm_aws_opt(&cmd, "--type", b->type, false);
     wm_aws_common_args(&cmd, config);
 
-    wm_aws_json j;
-    wm_aws_json_init(&j);
-    wm_aws_json_open(&j, "bucket");
-    wm_aws_json_string(&j, "type", b->type);
-    wm_aws_json_string(&j, "name", b->bucket);
-    wm_aws_json_string(&j, "access_key", b->access_key);
-    wm_aws_json_string(&j, "secret_key", b->secret_key);
-    wm_aws_json_string(&j, "aws_profile", b->aws_profile);
-    wm_aws_json_string(&j, "iam_role_arn", b->iam_role_arn);
-    wm_aws_json_string(&j, "iam_role_duration", b->iam_role_duration);
-    wm_aws_json_string(&j, "aws_organization_id", b->aws_organization_id);
-    wm_aws_json_string(&j, "aws_account_id", b->aws_account_id);
-    wm_aws_json_string(&j, "aws_account_alias", b->aws_account_alias);
-    wm_aws_json_string(&j, "path", b->trail_prefix);
-    wm_aws_json_string(&j, "path_suffix", b->trail_suffix);
-    wm_aws_json_string(&j, "only_logs_after", b->only_logs_after);
-    wm_aws_json_string(&j, "regions", b->regions);
-    wm_aws_json_string(&j, "remove_from_bucket", b->remove_from_bucket ? "yes" : "no");
-    wm_aws_json_string(&j, "discard_field", b->discard_field);
-    wm_aws_json_string(&j, "discard_regex", b->discard_regex);
-    wm_aws_json_string(&j, "sts_endpoint", b->sts_endpoint);
-    wm_aws_json_string(&j, "service_endpoint", b->service_endpoint);
 
     /* "Bucket:[ <id>][(<alias>)]  - ", as the script's warnings were titled. */
     wm_aws_str_cat(&title, "Bucket:");
     wm_aws_title_part(&title, b->aws_account_id, false);
     wm_aws_title_part(&title, b->aws_account_alias, true);
-    wm_aws_finish_run(config, &j, &cmd, &title, "Launching S3 Command");
+    wm_aws_finish_run(wm_aws_bucket_target(config, b), &cmd, &title, "Launching S3 Command");
 }
 
 static void wm_aws_run_service(wm_aws *config, wm_aws_service *s) {
@@ -597,32 +692,13 @@ static void wm_aws_run_service(wm_aws *config, wm_aws_service *s) {
     wm_aws_opt(&cmd, "--service_endpoint", s->service_endpoint, false);
     wm_aws_common_args(&cmd, config);
 
-    wm_aws_json j;
-    wm_aws_json_init(&j);
-    wm_aws_json_open(&j, "service");
-    wm_aws_json_string(&j, "type", s->type);
-    wm_aws_json_string(&j, "access_key", s->access_key);
-    wm_aws_json_string(&j, "secret_key", s->secret_key);
-    wm_aws_json_string(&j, "aws_profile", s->aws_profile);
-    wm_aws_json_string(&j, "iam_role_arn", s->iam_role_arn);
-    wm_aws_json_string(&j, "iam_role_duration", s->iam_role_duration);
-    wm_aws_json_string(&j, "aws_account_id", s->aws_account_id);
-    wm_aws_json_string(&j, "aws_account_alias", s->aws_account_alias);
-    wm_aws_json_string(&j, "only_logs_after", s->only_logs_after);
-    wm_aws_json_string(&j, "regions", s->regions);
-    wm_aws_json_string(&j, "aws_log_groups", s->aws_log_groups);
-    wm_aws_json_string(&j, "remove_log_streams", s->remove_log_streams ? "yes" : "no");
-    wm_aws_json_string(&j, "discard_field", s->discard_field);
-    wm_aws_json_string(&j, "discard_regex", s->discard_regex);
-    wm_aws_json_string(&j, "sts_endpoint", s->sts_endpoint);
-    wm_aws_json_string(&j, "service_endpoint", s->service_endpoint);
 
     /* "Service: <type>[ <id>][(<alias>)]  - " */
     wm_aws_str_cat(&title, "Service:");
     wm_aws_title_part(&title, s->type, false);
     wm_aws_title_part(&title, s->aws_account_id, false);
     wm_aws_title_part(&title, s->aws_account_alias, true);
-    wm_aws_finish_run(config, &j, &cmd, &title, "Launching S3 Command");
+    wm_aws_finish_run(wm_aws_service_target(config, s), &cmd, &title, "Launching S3 Command");
 }
 
 static void wm_aws_run_subscriber(wm_aws *config, wm_aws_subscriber *s) {
@@ -640,25 +716,12 @@ static void wm_aws_run_subscriber(wm_aws *config, wm_aws_subscriber *s) {
     wm_aws_opt(&cmd, "--discard-regex", s->discard_regex, true);
     wm_aws_common_args(&cmd, config);
 
-    wm_aws_json j;
-    wm_aws_json_init(&j);
-    wm_aws_json_open(&j, "subscriber");
-    wm_aws_json_string(&j, "type", s->type);
-    wm_aws_json_string(&j, "sqs_name", s->sqs_name);
-    wm_aws_json_string(&j, "external_id", s->external_id);
-    wm_aws_json_string(&j, "iam_role_arn", s->iam_role_arn);
-    wm_aws_json_string(&j, "iam_role_duration", s->iam_role_duration);
-    wm_aws_json_string(&j, "aws_profile", s->aws_profile);
-    wm_aws_json_string(&j, "discard_field", s->discard_field);
-    wm_aws_json_string(&j, "discard_regex", s->discard_regex);
-    wm_aws_json_string(&j, "sts_endpoint", s->sts_endpoint);
-    wm_aws_json_string(&j, "service_endpoint", s->service_endpoint);
 
     /* "Subscriber: <type> <sqs>  - " */
     wm_aws_str_cat(&title, "Subscriber:");
     wm_aws_title_part(&title, s->type, false);
     wm_aws_title_part(&title, s->sqs_name, false);
-    wm_aws_finish_run(config, &j, &cmd, &title, "Launching S3 Subscriber Command");
+    wm_aws_finish_run(wm_aws_subscriber_target(config, s), &cmd, &title, "Launching S3 Subscriber Command");
 }
 
 /* Main loop ---------------------------------------------------------------- */

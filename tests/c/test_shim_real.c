@@ -1,7 +1,7 @@
 /*
  * cshim/wm_aws.c with the real libaws_s3.so: the targets the shim builds
- * are what the library parses, and the library's verdicts come back as
- * the module's warning lines.
+ * are what the library parses, and the library's verdicts stop the module
+ * when it starts.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -21,30 +21,31 @@ static int setup(void **state) {
     return 0;
 }
 
-static void test_argument_error_is_reported(void **state) {
+/* A value the script rejected only when it ran is rejected when the module
+ * starts: the library's reason, then the module stops, nothing runs. */
+static void test_invalid_target_stops_the_module(void **state) {
     (void)state;
     wm_aws *c = calloc(1, sizeof(*c));
     c->enabled = 1;
+    wm_aws_bucket *good = calloc(1, sizeof(*good));
+    good->bucket = "good-bucket";
+    good->type = "cloudtrail";
     wm_aws_bucket *b = calloc(1, sizeof(*b));
     b->bucket = "Bad_Name";
     b->type = "cloudtrail";
     b->aws_account_id = "123456789012";
-    c->buckets = b;
+    good->next = b;
+    c->buckets = good;
 
     WM_AWS_CONTEXT.start(c);
 
-    assert_int_equal(fake.runs, 1);
-    /* The library's reason, live, then the module's summary. */
-    int reason = stubs_find_part(STUB_ERROR, "Bad_Name");
+    assert_int_equal(fake.runs, 0);
+    int reason = stubs_find(STUB_ERROR, "Invalid target: 'Bad_Name' isn't a valid bucket name.");
     assert_true(reason >= 0);
-    int code = stubs_find(STUB_WARN, "Bucket: 123456789012  -  Returned exit code 2");
-    assert_true(code > reason);
-    assert_true(stubs_find(STUB_WARN, "Bucket: 123456789012  -  Error parsing arguments.") > code);
-    /* The output line reaches the manager as the script's did. */
-    assert_true(stubs.nsent >= 1);
-    assert_string_equal(stubs.sent[0].location, "aws-s3");
-    assert_true(strncmp(stubs.sent[0].message, "ERROR: ", 7) == 0);
+    assert_true(stubs_find(STUB_ERROR, "Invalid AWS configuration (1 rejected). The module cannot run. Exiting...") > reason);
+    assert_int_equal(stubs_find_part(STUB_INFO, "Executing Bucket Analysis"), -1);
     free(b);
+    free(good);
     free(c);
 }
 
@@ -135,7 +136,7 @@ static void test_library_accepts_the_shims_targets(void **state) {
 int main(void) {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_argument_error_is_reported, setup),
+        cmocka_unit_test_setup(test_invalid_target_stops_the_module, setup),
         cmocka_unit_test_setup(test_library_accepts_the_shims_targets, setup),
     };
     return cmocka_run_group_tests_name("shim with the library", tests, NULL, NULL);
