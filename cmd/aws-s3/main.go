@@ -34,7 +34,7 @@ const usage = `Our own options (anything else is the Python script's command lin
   --config FILE        run the <wodle name="aws-s3"> block of FILE on its schedule
   --check-config FILE  print the normalised configuration of FILE (secrets masked)
   --once               with --config: one scan, then exit
-  --workers N          objects fetched and decoded at once (default 4)
+  --workers N          objects fetched and decoded at once (default 8)
   --object-buffer N    bytes of events an object may hold before it streams
                        (default 4 MiB; smaller objects are all-or-nothing)
   --demo               collect sample logs from an in-process S3 and print the events

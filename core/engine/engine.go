@@ -51,18 +51,24 @@ type Stats struct {
 
 // Options bound the resources of a run.
 type Options struct {
-	// Workers is the number of objects fetched and decoded at once.
+	// Workers is the number of objects fetched and decoded at once. S3
+	// answers each GET after tens of milliseconds; concurrent fetches
+	// hide that latency.
 	Workers int
 	// ObjectBuffer is how many bytes of encoded events an object may
 	// hold before it starts streaming to the sink (objects smaller than
 	// this are all-or-nothing, like the reference).
 	ObjectBuffer int
+	// HeldBytes bounds the encoded events all objects of a run hold while
+	// they wait for the sender; past it, objects stream instead.
+	HeldBytes int
 }
 
 // DefaultOptions suit a 2-core agent: decoding is CPU-bound, fetching is
-// I/O-bound, so a few more workers than cores keep both busy. Events held
-// in memory are bounded by (2×Workers+1)×ObjectBuffer = 36 MiB.
-var DefaultOptions = Options{Workers: 4, ObjectBuffer: 4 << 20}
+// I/O-bound, so more workers than cores keep both busy (8 stays within the
+// SDK's 10 idle connections per host). Events held in memory stay under
+// HeldBytes plus about half a megabyte per streaming object.
+var DefaultOptions = Options{Workers: 8, ObjectBuffer: 4 << 20, HeldBytes: 32 << 20}
 
 func (o Options) withDefaults() Options {
 	if o.Workers <= 0 {
@@ -70,6 +76,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ObjectBuffer <= 0 {
 		o.ObjectBuffer = DefaultOptions.ObjectBuffer
+	}
+	if o.HeldBytes <= 0 {
+		o.HeldBytes = DefaultOptions.HeldBytes
 	}
 	return o
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/wazuh/aws-s3-go/core/config"
@@ -72,8 +73,9 @@ func msg(s string) *pyjson.Object {
 // An object that fails before it starts streaming sends none of its
 // events; one past its buffer streams and keeps what it sent.
 func TestEmitterAllOrNothing(t *testing.T) {
+	var budget atomic.Int64
 	o := &object{out: make(chan [][]byte, 8)}
-	e := &emitter{ctx: context.Background(), o: o, limit: 1 << 20}
+	e := &emitter{ctx: context.Background(), o: o, limit: 1 << 20, budget: &budget, maxHeld: 1 << 20}
 	for i := 0; i < 3; i++ {
 		if _, err := e.add(msg("small")); err != nil {
 			t.Fatal(err)
@@ -89,7 +91,7 @@ func TestEmitterAllOrNothing(t *testing.T) {
 	}
 
 	o = &object{out: make(chan [][]byte, 64)}
-	e = &emitter{ctx: context.Background(), o: o, limit: 100}
+	e = &emitter{ctx: context.Background(), o: o, limit: 100, budget: &budget, maxHeld: 1 << 20}
 	for i := 0; i < 10; i++ {
 		if _, err := e.add(msg(strings.Repeat("x", 40))); err != nil {
 			t.Fatal(err)
@@ -112,8 +114,9 @@ func TestEmitterAllOrNothing(t *testing.T) {
 
 // Every event survives being packed into shared blocks, large ones too.
 func TestEmitterArena(t *testing.T) {
+	var budget atomic.Int64
 	o := &object{out: make(chan [][]byte, 1)}
-	e := &emitter{ctx: context.Background(), o: o, limit: 1 << 30}
+	e := &emitter{ctx: context.Background(), o: o, limit: 1 << 30, budget: &budget, maxHeld: 1 << 30}
 	var want []string
 	for i := 0; i < 500; i++ {
 		s := strings.Repeat(string(rune('a'+i%26)), i*37%3000)
@@ -136,5 +139,38 @@ func TestEmitterArena(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("event %d corrupted", i)
 		}
+	}
+}
+
+// Objects hold events only while the run's budget lasts; then they stream
+// (memory stays bounded) and what they held is accounted to them.
+func TestEmitterBudget(t *testing.T) {
+	var budget atomic.Int64
+	budget.Store(900) // held by objects ahead
+	o := &object{out: make(chan [][]byte, 64)}
+	e := &emitter{ctx: context.Background(), o: o, limit: 1 << 20, budget: &budget, maxHeld: 1000}
+	ev := msg(strings.Repeat("y", 41)) // {"m": "…"}: 50 bytes encoded
+	if _, err := e.add(ev); err != nil {
+		t.Fatal(err)
+	}
+	if e.streaming || o.held != 50 || budget.Load() != 950 {
+		t.Fatalf("first event: streaming %v, held %d, budget %d", e.streaming, o.held, budget.Load())
+	}
+	if _, err := e.add(ev); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.add(ev); err != nil {
+		t.Fatal(err)
+	}
+	if !e.streaming || o.held != 100 || budget.Load() != 1000 {
+		t.Fatalf("over budget: streaming %v, held %d, budget %d", e.streaming, o.held, budget.Load())
+	}
+	e.finish(nil)
+	n := 0
+	for b := range o.out {
+		n += len(b)
+	}
+	if n != 3 {
+		t.Fatalf("%d events delivered, want 3", n)
 	}
 }

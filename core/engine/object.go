@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -39,8 +40,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // process fetches, decodes and encodes one object (a worker's job).
 // A panic while decoding becomes the object's error, so the sender waiting
 // for the object is always released.
-func (r *bucketRun) process(ctx context.Context, o *object) {
-	e := &emitter{ctx: ctx, o: o, limit: r.opts.ObjectBuffer}
+func (r *bucketRun) process(ctx context.Context, o *object, budget *atomic.Int64) {
+	e := &emitter{ctx: ctx, o: o, limit: r.opts.ObjectBuffer, budget: budget, maxHeld: int64(r.opts.HeldBytes)}
 	var err error
 	defer func() {
 		if v := recover(); v != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wazuh/aws-s3-go/core/event"
@@ -23,8 +24,9 @@ type object struct {
 	// batch only when the object is fully decoded or its events exceed
 	// the per-object buffer: an object that fails to parse sends nothing,
 	// as in the reference, unless it is too large to hold.
-	out chan [][]byte
-	err error // why decoding stopped; read after out is closed
+	out  chan [][]byte
+	err  error // why decoding stopped; read after out is closed
+	held int64 // bytes counted in the run's budget; read after out is closed
 
 	// endOfUnit marks the pseudo-object queued after the last object of
 	// an iterated unit: the sender runs the unit's maintenance there.
@@ -42,6 +44,7 @@ type pipeline struct {
 	order   chan *object // listing order, to the sender
 	work    chan *object // to the workers
 	workers sync.WaitGroup
+	held    atomic.Int64 // bytes of events held for the sender (Options.HeldBytes)
 }
 
 func newPipeline(ctx context.Context, r *bucketRun) *pipeline {
@@ -50,11 +53,8 @@ func newPipeline(ctx context.Context, r *bucketRun) *pipeline {
 		r:      r,
 		ctx:    ctx,
 		cancel: cancel,
-		// At most cap(order)+1 objects hold events at once (those queued
-		// for the sender, and the one it is sending), each at most
-		// ObjectBuffer bytes before it streams: that bounds a run's memory.
-		order: make(chan *object, lookahead(r.opts.Workers)),
-		work:  make(chan *object, r.opts.Workers),
+		order:  make(chan *object, lookahead(r.opts.Workers)),
+		work:   make(chan *object, r.opts.Workers),
 	}
 }
 
@@ -70,7 +70,7 @@ func (p *pipeline) run(list func(p *pipeline) error) error {
 		go func() {
 			defer p.workers.Done()
 			for o := range p.work {
-				p.r.process(p.ctx, o)
+				p.r.process(p.ctx, o, &p.held)
 			}
 		}()
 	}
@@ -160,7 +160,9 @@ func (p *pipeline) send() error {
 			}
 			continue
 		}
-		if err := p.r.deliver(p.ctx, o); err != nil {
+		err := p.r.deliver(p.ctx, o)
+		p.held.Add(-o.held)
+		if err != nil {
 			return err
 		}
 	}
@@ -168,10 +170,18 @@ func (p *pipeline) send() error {
 }
 
 // emitter collects one object's encoded events for the sender.
+//
+// An object holds its events until it is complete (so that an object that
+// fails to parse sends nothing, as in the reference), unless it grows past
+// limit or the run's budget of held bytes is spent: then it streams them
+// in batches, at most two batches ahead of the sender. Memory is therefore
+// bounded by the budget plus two batches per worker, whatever the objects.
 type emitter struct {
 	ctx       context.Context
 	o         *object
 	limit     int
+	budget    *atomic.Int64 // the run's held bytes
+	maxHeld   int64
 	pending   [][]byte
 	size      int
 	streaming bool
@@ -195,14 +205,22 @@ func (e *emitter) add(msg *pyjson.Object) (trimmed bool, err error) {
 	start := len(e.arena)
 	e.arena, trimmed = event.AppendEncode(e.arena, msg)
 	e.pending = append(e.pending, e.arena[start:len(e.arena):len(e.arena)])
-	e.size += len(e.arena) - start
-	if !e.streaming && e.size < e.limit {
+	n := len(e.arena) - start
+	e.size += n
+	if !e.streaming {
+		if e.size < e.limit && e.budget.Add(int64(n)) <= e.maxHeld {
+			e.o.held += int64(n)
+			return trimmed, nil
+		}
+		if e.size < e.limit {
+			e.budget.Add(-int64(n)) // not held after all: it streams
+		}
+		e.streaming = true
+		return trimmed, e.flush()
+	}
+	if e.size < batchBytes {
 		return trimmed, nil
 	}
-	if e.streaming && e.size < batchBytes {
-		return trimmed, nil
-	}
-	e.streaming = true
 	return trimmed, e.flush()
 }
 
