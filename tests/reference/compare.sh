@@ -21,6 +21,8 @@
 #   REPEATS           runs per implementation and data set (default 3,
 #                     interleaved go, ref, go, ref...); the table shows the
 #                     median of each figure.
+#   LATENCY_MS        delay every request of the implementations by this many
+#                     milliseconds (a stand-in for a real S3 region; default 0)
 #   KEEP_WORK=1       keep the work directory (outputs, time -v reports).
 #
 # What it does: starts versitygw (posix backend on a temporary directory,
@@ -94,11 +96,13 @@ PYDIR=$(dirname "$PY")
 work=$(mktemp -d /tmp/aws-s3-refbench.XXXXXX)
 gw_pid=
 sts_pid=
+latency_pid=
 reader_pid=
 cleanup() {
 	local rc=$?
 	if [ -n "$reader_pid" ]; then kill "$reader_pid" 2>/dev/null || true; wait "$reader_pid" 2>/dev/null || true; fi
 	if [ -n "$sts_pid" ]; then kill "$sts_pid" 2>/dev/null || true; wait "$sts_pid" 2>/dev/null || true; fi
+	if [ -n "$latency_pid" ]; then kill "$latency_pid" 2>/dev/null || true; wait "$latency_pid" 2>/dev/null || true; fi
 	if [ -n "$gw_pid" ]; then kill -- "-$gw_pid" 2>/dev/null || true; wait "$gw_pid" 2>/dev/null || true; fi
 	if [ "${KEEP_WORK:-}" = 1 ]; then echo "work directory kept: $work" >&2; else rm -rf "$work"; fi
 	exit "$rc"
@@ -201,6 +205,43 @@ os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 srv.serve_forever()
 EOF
 
+cat >"$work/latency.py" <<'EOF'
+# latency.py PORTFILE TARGET MS: a threaded HTTP proxy on a free 127.0.0.1
+# port that forwards every request to TARGET after MS milliseconds, as a
+# stand-in for the round trip to a real S3 region. The Host header is kept,
+# so the signatures made for the proxy's address verify at the gateway.
+import http.client, http.server, os, sys, time, urllib.parse
+target = urllib.parse.urlparse(sys.argv[2])
+delay = int(sys.argv[3]) / 1000.0
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def relay(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        time.sleep(delay)
+        c = http.client.HTTPConnection(target.hostname, target.port, timeout=60)
+        c.request(self.command, self.path, body=body, headers=dict(self.headers.items()))
+        r = c.getresponse()
+        data = r.read()
+        self.send_response(r.status)
+        for k, v in r.getheaders():
+            if k.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        c.close()
+    do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = relay
+    def log_message(self, *a):
+        pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+srv.daemon_threads = True
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+srv.serve_forever()
+EOF
+
 # Environment of every run: the corpus's (README "Environment of each run")
 # with the gateway's keys and the STS stub's endpoint. run_one exports it in
 # a subshell emptied of everything else, rather than passing it to env(1),
@@ -274,7 +315,7 @@ run_one() {
 		for v in $(compgen -e); do unset "$v" 2>/dev/null || true; done
 		for v in "${envv[@]}"; do export "${v?}"; done
 		exec /usr/bin/time -v -o "$w/time.txt" "$w/wodles/aws/aws-s3" \
-			--bucket "$bucket" --only_logs_after 2024-NOV-19 --service_endpoint "$endpoint" \
+			--bucket "$bucket" --only_logs_after 2024-NOV-19 --service_endpoint "$run_endpoint" \
 			--type "$type" --debug 1 </dev/null >"$w/output.txt" 2>&1
 	) || rc=$?
 	t1=$(date +%s%N)
@@ -339,6 +380,16 @@ sts_pid=$!
 for _ in $(seq 100); do [ -e "$work/sts.port" ] && break; sleep 0.05; done
 [ -e "$work/sts.port" ] || die "STS stub did not start"
 sts_endpoint=http://127.0.0.1:$(cat "$work/sts.port")
+# LATENCY_MS > 0: the implementations reach the gateway through a proxy that
+# delays every request, like a real S3 region (uploads go direct).
+run_endpoint=$endpoint
+if [ "${LATENCY_MS:-0}" -gt 0 ]; then
+	"$PY" "$work/latency.py" "$work/latency.port" "$endpoint" "$LATENCY_MS" &
+	latency_pid=$!
+	for _ in $(seq 100); do [ -e "$work/latency.port" ] && break; sleep 0.05; done
+	[ -e "$work/latency.port" ] || die "latency proxy did not start"
+	run_endpoint=http://127.0.0.1:$(cat "$work/latency.port")
+fi
 
 # ---------------------------------------------------------------- data
 pystub=
