@@ -457,7 +457,6 @@ func TestArguments(t *testing.T) {
 	}{
 		{config.Target{Type: "buckets"}, exit.SQSFailure},
 		{config.Target{Type: "security_lake", Queue: "q", IAMRoleARN: "arn:aws:iam::1:role/r"}, exit.SQSFailure},
-		{config.Target{Type: "security_lake", Queue: "q", IAMRoleARN: "arn:aws:iam::1:role/r", ExternalID: "x"}, exit.Unknown},
 		{config.Target{Type: "other", Queue: "q"}, exit.InvalidType},
 	} {
 		err := Run(context.Background(), c.tg, Env{Sink: sink.NewWriter(&bytes.Buffer{})})

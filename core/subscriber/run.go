@@ -160,7 +160,15 @@ func (r *run) handle(ctx context.Context, m sqstypes.Message) error {
 		return nil
 	}
 	r.log.Debug(2, "The message is: "+repr(v))
-	routes, ok := routes(v)
+	var rts []route
+	var ok bool
+	if r.t.Type == "security_lake" {
+		var rt route
+		rt, ok = lakeRoute(v)
+		rts = []route{rt}
+	} else {
+		rts, ok = routes(v)
+	}
 	if !ok {
 		if isTestEvent(v) {
 			// Sent once by S3 when notifications are configured; it names
@@ -172,7 +180,7 @@ func (r *run) handle(ctx context.Context, m sqstypes.Message) error {
 		r.keep(m)
 		return nil
 	}
-	for _, rt := range routes {
+	for _, rt := range rts {
 		if err := r.object(ctx, rt); err != nil {
 			if errors.Is(err, errSkipMessage) {
 				r.omit(v)
@@ -262,8 +270,12 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // object fetches, parses and sends one notified object. Like the
-// reference, an object is parsed whole before any of its events is sent.
+// reference, an object is parsed whole before any of its events is sent
+// (Security Lake objects excepted: lakeObject sends rows as it decodes).
 func (r *run) object(ctx context.Context, rt route) error {
+	if r.t.Type == "security_lake" {
+		return r.lakeObject(ctx, rt)
+	}
 	out, err := r.s3For(ctx, rt.bucket).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(rt.bucket), Key: aws.String(rt.key)})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -340,6 +352,11 @@ func (r *run) send(ctx context.Context, rt route, ev *pyjson.Object) error {
 		r.log.Debug(1, fmt.Sprintf("Event size exceeds the maximum allowed limit of %d bytes.", 65535))
 		r.log.Warning(fmt.Sprintf("An event of the object %s exceeded the %d bytes a queue message can hold and was trimmed (marked \"wazuh_truncated\").", rt.key, event.MaxEvent))
 	}
+	return r.emit(ctx, data)
+}
+
+// emit hands one encoded event to the sink.
+func (r *run) emit(ctx context.Context, data []byte) error {
 	if r.log.Enabled(3) {
 		r.log.Debug(3, string(data))
 	}

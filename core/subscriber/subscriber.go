@@ -1,6 +1,8 @@
 // Package subscriber runs the reference script's subscriber mode: read S3
-// event notifications from an SQS queue, fetch each notified object, turn
-// it into events and send them to the sink (reference-wodle.md §8).
+// event notifications (EventBridge events for Security Lake) from an SQS
+// queue, fetch each notified object, turn it into events (JSON, CSV, text,
+// or Parquet rows for Security Lake) and send them to the sink
+// (reference-wodle.md §8).
 //
 // This is how collection scales past one host: any number of agents share
 // one queue, SQS hands each notification to one of them at a time
@@ -53,6 +55,12 @@ type Env struct {
 	// resolution (AWS_ENDPOINT_URL_SQS, shared config); service_endpoint
 	// is S3's, as in the reference.
 	SQSEndpoint string
+	// ParquetMemory bounds the in-memory copy of a Security Lake object;
+	// a larger one is spooled to a temporary file in TempDir ("" is
+	// os.TempDir()), removed once the object is sent. 0 means
+	// DefaultParquetMemory.
+	ParquetMemory int64
+	TempDir       string
 	// Events, Objects and Bytes, when set, count the events accepted by
 	// the sink, the objects fully sent and the bytes read from S3.
 	Events, Objects, Bytes *atomic.Int64
@@ -73,7 +81,6 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 				return exit.Wrap(exit.SQSFailure, nil, "Used a subscriber but no --%s provided.", a.name)
 			}
 		}
-		return exit.Wrap(exit.Unknown, nil, "The 'security_lake' subscriber is not supported by this build: Security Lake objects are Parquet files, which it cannot read.")
 	default:
 		return exit.Wrap(exit.InvalidType, nil, "Invalid type of subscriber")
 	}
@@ -81,7 +88,9 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 		return exit.Wrap(exit.SQSFailure, nil, "Used a subscriber but no --queue provided.")
 	}
 	r := &run{t: t, env: env, log: env.Log, kept: map[string]bool{}, s3: map[string]*s3.Client{}}
-	if t.DiscardField != "" || t.DiscardRegex != "" {
+	// Security Lake rows are sent as they are: the reference has no discard
+	// filter for them (wazuh-modulesd rejects discard_regex there).
+	if (t.DiscardField != "" || t.DiscardRegex != "") && t.Type != "security_lake" {
 		pattern := t.DiscardRegex
 		if pattern == "" {
 			pattern = "None" // the script compiles str(None)
