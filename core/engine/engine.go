@@ -113,7 +113,7 @@ func Run(ctx context.Context, t config.Target, h Host) (code int) {
 	case config.KindSubscriber:
 		err = subscriber.Run(ctx, t, subscriber.Env{Log: h.Log, Sink: h.Sink, Events: &h.Stats.Events, Objects: &h.Stats.Objects, Bytes: &h.Stats.Bytes})
 	default:
-		err = exit.Errorf(exit.Unknown, "The '%s' %s is not supported by this build yet.", t.Type, t.Kind)
+		err = exit.Errorf(exit.Unknown, "Unknown target kind %q.", t.Kind)
 	}
 	return report(ctx, t, h.Log, err)
 }
