@@ -227,7 +227,16 @@ func (o Opener) openZip(body io.Reader) (io.Reader, func() error, error) {
 // UnicodeDecodeError the way Python does (with the whole input's bytes).
 const headMax = 64 << 10
 
+// pyChunk is how many raw bytes Python's TextIOWrapper decodes at a time
+// (its _CHUNK_SIZE, read with read1 from the in-memory body).
+const pyChunk = 8192
+
 // textReader validates UTF-8 and translates newlines, streaming.
+//
+// Text is released a whole pyChunk-aligned chunk at a time, as Python's
+// line iteration releases it: a line parser meets an undecodable byte
+// before any bad line of the same chunk, and the outcome does not depend
+// on how the source happens to split its reads.
 type textReader struct {
 	key      string
 	src      io.Reader
@@ -236,10 +245,11 @@ type textReader struct {
 
 	raw    int64  // raw bytes consumed so far
 	head   []byte // the first headMax raw bytes
-	carry  []byte // an incomplete UTF-8 sequence held for the next read
+	carry  []byte // an incomplete UTF-8 sequence held for the next chunk
 	skipLF bool   // the previous chunk ended with \r
 	err    error
-	small  []byte
+	buf    []byte // a chunk, for callers whose buffer cannot hold one
+	out    []byte // decoded text not yet returned
 }
 
 func (t *textReader) Close() error {
@@ -252,59 +262,78 @@ func (t *textReader) Close() error {
 }
 
 func (t *textReader) Read(p []byte) (int, error) {
-	if len(p) < 2*utf8.UTFMax {
-		// Keep the chunk logic simple: work in a buffer big enough for a
-		// held-back sequence plus progress.
-		if len(t.small) == 0 {
-			buf := make([]byte, 512)
-			n, err := t.Read(buf)
-			t.small = buf[:n]
-			if n == 0 {
-				return 0, err
-			}
-		}
-		n := copy(p, t.small)
-		t.small = t.small[n:]
-		return n, nil
-	}
-	if len(t.small) > 0 {
-		n := copy(p, t.small)
-		t.small = t.small[n:]
-		return n, nil
-	}
-	for t.err == nil {
-		n := copy(p, t.carry)
-		t.carry = t.carry[:0]
-		m, err := t.src.Read(p[n:])
-		n += m
-		if err == nil {
-			if k := incompleteTail(p[:n]); k > 0 {
-				t.carry = append(t.carry, p[n-k:n]...)
-				n -= k
-			}
-		}
-		chunk := p[:n]
-		if len(t.head) < headMax {
-			t.head = append(t.head, chunk[:min(len(chunk), headMax-len(t.head))]...)
-		}
-		if !utf8.Valid(chunk) {
-			t.err = t.decodeError(chunk, err == io.EOF)
+	for len(t.out) == 0 {
+		if t.err != nil {
 			return 0, t.err
 		}
-		t.raw += int64(n)
-		if err != nil {
-			if err == io.EOF {
-				t.err = io.EOF
-			} else {
-				t.err = streamError(t.classify(err), t.key)
+		buf := p
+		if len(buf) < pyChunk+utf8.UTFMax {
+			if t.buf == nil {
+				t.buf = make([]byte, pyChunk+utf8.UTFMax)
 			}
+			buf = t.buf
 		}
-		out := t.newlines(chunk)
-		if len(out) > 0 {
-			return len(out), nil
+		t.out = t.chunk(buf)
+	}
+	// When the chunk was decoded in p itself this copies onto itself.
+	n := copy(p, t.out)
+	t.out = t.out[n:]
+	return n, nil
+}
+
+// chunk reads the next chunk into buf, after the carried-over bytes,
+// and returns its text (possibly empty); failures are left in t.err.
+func (t *textReader) chunk(buf []byte) []byte {
+	n := copy(buf, t.carry)
+	t.carry = t.carry[:0]
+	// Not io.ReadFull: a truncated stream's own io.ErrUnexpectedEOF must
+	// stay distinguishable from the end of the text.
+	var err error
+	for end, empty := n+pyChunk, 0; n < end && err == nil; {
+		var m int
+		m, err = t.src.Read(buf[n:end])
+		n += m
+		if empty++; m > 0 {
+			empty = 0
+		} else if empty == 100 && err == nil {
+			err = io.ErrNoProgress
 		}
 	}
-	return 0, t.err
+	k := 0
+	if err == nil {
+		k = incompleteTail(buf[:n])
+	}
+	if !utf8.Valid(buf[:n-k]) {
+		// The held-back tail follows the invalid sequence in the input:
+		// Python's error shows it (in its bytes and, when it continues
+		// the sequence, in the reason), so it is not set aside as it is
+		// for a valid chunk.
+		t.remember(buf[:n])
+		t.err = t.decodeError(buf[:n], err == io.EOF)
+		return nil
+	}
+	if k > 0 {
+		t.carry = append(t.carry, buf[n-k:n]...)
+		n -= k
+	}
+	chunk := buf[:n]
+	t.remember(chunk)
+	t.raw += int64(n)
+	if err != nil {
+		if err == io.EOF {
+			t.err = io.EOF
+		} else {
+			t.err = streamError(t.classify(err), t.key)
+		}
+	}
+	return t.newlines(chunk)
+}
+
+// remember keeps the start of the raw text for decodeError.
+func (t *textReader) remember(b []byte) {
+	if len(t.head) < headMax {
+		t.head = append(t.head, b[:min(len(b), headMax-len(t.head))]...)
+	}
 }
 
 // newlines translates \r\n and lone \r to \n in place, remembering a \r

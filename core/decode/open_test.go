@@ -12,6 +12,8 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
 func gz(parts ...string) []byte {
@@ -116,6 +118,8 @@ func TestOpenErrors(t *testing.T) {
 			`UnicodeDecodeError('utf-8', b'\xed\xa0\x80x', 0, 1, 'invalid continuation byte')`, 0, ""},
 		{"quote choice", "a.log", []byte("it's\xc3"), Parse,
 			`UnicodeDecodeError('utf-8', b"it's\xc3", 4, 5, 'unexpected end of data')`, 0, ""},
+		{"invalid before a held-back tail", "a.log", []byte("\xcd\xcd0"), Parse,
+			`UnicodeDecodeError('utf-8', b'\xcd\xcd0', 0, 1, 'invalid continuation byte')`, 0, ""},
 		{"invalid utf-8 in gzip", "a.gz", gz("x\xe2\x82\xff"), Parse,
 			`UnicodeDecodeError('utf-8', b'x\xe2\x82\xff', 1, 3, 'invalid continuation byte')`, 0, ""},
 		{"not gzip", "a.gz", []byte("plain text"), Decompress, typeErrorNone, 8, "Invalid gzip file received."},
@@ -127,17 +131,19 @@ func TestOpenErrors(t *testing.T) {
 			"Couldn't decompress the k/a.snappy file, snappy compression is not supported."},
 	}
 	for _, tt := range tests {
-		_, err := readText(tt.key, tt.body, false)
-		var e *Error
-		if !errors.As(err, &e) {
-			t.Errorf("%s: error %v, want *Error", tt.name, err)
-			continue
-		}
-		if e.Key != tt.key || e.Class != tt.class || e.Detail != tt.detail || e.Exit != tt.exit || e.Log != tt.log {
-			t.Errorf("%s: got %+v\nwant class %v detail %s exit %d log %q", tt.name, e, tt.class, tt.detail, tt.exit, tt.log)
-		}
-		if tt.exit == 8 && !e.Skippable {
-			t.Errorf("%s: not skippable", tt.name)
+		for _, oneByte := range []bool{false, true} {
+			_, err := readText(tt.key, tt.body, oneByte)
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Errorf("%s (one-byte reads %v): error %v, want *Error", tt.name, oneByte, err)
+				continue
+			}
+			if e.Key != tt.key || e.Class != tt.class || e.Detail != tt.detail || e.Exit != tt.exit || e.Log != tt.log {
+				t.Errorf("%s (one-byte reads %v): got %+v\nwant class %v detail %s exit %d log %q", tt.name, oneByte, e, tt.class, tt.detail, tt.exit, tt.log)
+			}
+			if tt.exit == 8 && !e.Skippable {
+				t.Errorf("%s: not skippable", tt.name)
+			}
 		}
 	}
 }
@@ -205,5 +211,37 @@ func TestShortGzipBodies(t *testing.T) {
 	_, err = Open("x.gz", strings.NewReader("\x1f\x8b\x08"))
 	if !errors.As(err, &e) || e.Exit != 0 || e.Class != Unknown {
 		t.Errorf("truncated gzip header: %+v", err)
+	}
+}
+
+// Python decodes the text a chunk of pyChunk raw bytes at a time: an
+// undecodable byte wins over a bad line of the same chunk, and loses to a
+// bad line of an earlier chunk, however the body's reads are split.
+func TestDecodeErrorChunkOrder(t *testing.T) {
+	short := "2 123456789012 eni-1\n"
+	tests := []struct {
+		name, text, want string
+	}{
+		{"same chunk", short + "x\xff\n",
+			`UnicodeDecodeError('utf-8', b'2 123456789012 eni-1\nx\xff\n', 22, 23, 'invalid start byte')`},
+		{"later chunk", short + strings.Repeat("x", pyChunk) + "\xff\n",
+			`TypeError("int() argument must be a string, a bytes-like object or a real number, not 'NoneType'")`},
+	}
+	for _, tt := range tests {
+		for _, oneByte := range []bool{false, true} {
+			var body io.Reader = strings.NewReader(tt.text)
+			if oneByte {
+				body = iotest.OneByteReader(body)
+			}
+			text, err := Open("a.log", body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = Events("vpcflow", "a.log", text, Options{}, func(*pyjson.Object) error { return nil })
+			var e *Error
+			if !errors.As(err, &e) || e.Detail != tt.want {
+				t.Errorf("%s (one-byte reads %v): error %v, want %s", tt.name, oneByte, err, tt.want)
+			}
+		}
 	}
 }
