@@ -4,12 +4,14 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -112,46 +114,72 @@ func FuzzEvents(f *testing.F) {
 		}
 		key += suffix
 
-		text, err := Open(key, bytes.NewReader(body))
-		if err != nil {
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("Open error %T %v: not an *Error", err, err)
-			}
-			return
+		opt := Options{SkipOnError: mode&8 != 0, Prefix: prefix}
+		stop := mode&32 != 0
+		events, outcome := fuzzRun(t, typ, key, bytes.NewReader(body), opt, stop, false)
+		// Reading one byte at a time must not change anything: the
+		// decompressors, the text layer and the parsers refill buffers at
+		// every byte.
+		events1, outcome1 := fuzzRun(t, typ, key, iotest.OneByteReader(bytes.NewReader(body)), opt, stop, true)
+		// Only how many events precede a failure may change: Events
+		// streams, and a failure stops it wherever the reads stand.
+		agree := true
+		for i := range min(len(events), len(events1)) {
+			agree = agree && events[i] == events1[i]
 		}
-		defer text.Close()
-		n := 0
-		err = Events(typ, key, text, Options{SkipOnError: mode&8 != 0, Prefix: prefix}, func(o *pyjson.Object) error {
-			n++
-			enc := pyjson.Marshal(o)
-			if _, err := pyjson.Unmarshal(enc); err != nil {
-				t.Fatalf("event %s does not decode: %v", enc, err)
-			}
-			if !o.Has("source") {
-				t.Fatalf("event %s has no source", enc)
-			}
-			if mode&32 != 0 {
-				return errFuzzStop
-			}
-			return nil
-		})
-		if err == nil {
-			return
+		same := agree && len(events) == len(events1)
+		if outcome != outcome1 || !agree || !same && (outcome == "ok" || outcome == "stopped") {
+			t.Fatalf("one-byte reads differ:\n%d events, %s\n%d events, %s", len(events), outcome, len(events1), outcome1)
 		}
-		if errors.Is(err, errFuzzStop) {
-			if err != errFuzzStop {
-				t.Fatalf("emit's error came back wrapped: %T %v", err, err)
-			}
-			return
-		}
+	})
+}
+
+// fuzzRun opens body and parses it, returning the encoded events and a
+// description of how it ended, after checking the error contract.
+func fuzzRun(t *testing.T, typ, key string, body io.Reader, opt Options, stop, oneByte bool) ([]string, string) {
+	text, err := Open(key, body)
+	if err != nil {
 		var e *Error
 		if !errors.As(err, &e) {
-			t.Fatalf("Events error %T %v: not an *Error", err, err)
+			t.Fatalf("Open error %T %v: not an *Error", err, err)
 		}
-		if e.Message() == "" || e.Error() == "" {
-			t.Fatalf("Events error %#v has no text", e)
+		return nil, "open: " + e.Message()
+	}
+	defer text.Close()
+	var r io.Reader = text
+	if oneByte {
+		r = iotest.OneByteReader(text)
+	}
+	var events []string
+	err = Events(typ, key, r, opt, func(o *pyjson.Object) error {
+		enc := pyjson.Marshal(o)
+		if _, err := pyjson.Unmarshal(enc); err != nil {
+			t.Fatalf("event %s does not decode: %v", enc, err)
 		}
-		io.Copy(io.Discard, text)
+		if !o.Has("source") {
+			t.Fatalf("event %s has no source", enc)
+		}
+		events = append(events, string(enc))
+		if stop {
+			return errFuzzStop
+		}
+		return nil
 	})
+	if err == nil {
+		return events, "ok"
+	}
+	if errors.Is(err, errFuzzStop) {
+		if err != errFuzzStop {
+			t.Fatalf("emit's error came back wrapped: %T %v", err, err)
+		}
+		return events, "stopped"
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("Events error %T %v: not an *Error", err, err)
+	}
+	if e.Message() == "" || e.Error() == "" {
+		t.Fatalf("Events error %#v has no text", e)
+	}
+	return events, fmt.Sprintf("%s exit %d log %q", e.Message(), e.Exit, e.Log)
 }
