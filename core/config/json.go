@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -66,7 +68,9 @@ func FromJSON(data []byte) (Target, error) {
 		nkinds  int
 		unknown []string
 	)
-	for k, v := range top {
+	// Sorted, so that of several bad keys the same one is reported.
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		v := top[k]
 		switch k {
 		case "bucket", "service", "subscriber":
 			kind, body = Kind(k), v
@@ -99,7 +103,8 @@ func FromJSON(data []byte) (Target, error) {
 	r := raw{kind: kind}
 	dst := jsonKeys(&r)
 	var bad []string
-	for k, v := range fields {
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
+		v := fields[k]
 		p, ok := dst[k]
 		if !ok {
 			bad = append(bad, k)
