@@ -68,7 +68,7 @@ type Options struct {
 // I/O-bound, so more workers than cores keep both busy (8 stays within the
 // SDK's 10 idle connections per host). Events held in memory stay under
 // HeldBytes plus about half a megabyte per streaming object.
-var DefaultOptions = Options{Workers: 8, ObjectBuffer: 4 << 20, HeldBytes: 32 << 20}
+var DefaultOptions = Options{Workers: 8, ObjectBuffer: 4 << 20, HeldBytes: 16 << 20}
 
 func (o Options) withDefaults() Options {
 	if o.Workers <= 0 {
