@@ -4,20 +4,18 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/logging"
+	"github.com/wazuh/aws-s3-go/tests/fixture"
 )
 
 // frames is a sink that keeps what it accepted.
@@ -85,39 +83,15 @@ func exitCode(err error) int {
 // startMoto runs moto_server on a free loopback port for the test.
 func startMoto(t *testing.T) string {
 	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto_server not installed (pip install 'moto[server]'): skipping the CloudWatch Logs tests against it")
+	m, err := fixture.StartMoto()
+	if errors.Is(err, fixture.ErrNoMoto) {
+		t.Skip(err.Error() + ": skipping the CloudWatch Logs tests against it")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		cmd.Wait()
-	})
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return url
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("moto_server did not start: %s", logs.String())
-	return ""
+	t.Cleanup(m.Close)
+	return m.URL
 }
 
 // query returns the rows of q as strings ("NULL" for NULL).

@@ -7,14 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -26,6 +23,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/sink"
+	"github.com/wazuh/aws-s3-go/tests/fixture"
 )
 
 // moto is a moto_server on a free loopback port, with S3 and SQS clients.
@@ -38,41 +36,15 @@ type moto struct {
 // startMoto starts moto_server for the test and stops it at the end.
 func startMoto(t *testing.T) *moto {
 	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto_server not found in PATH (pip install 'moto[server]'): SQS subscriber tests skipped")
+	m, err := fixture.StartMoto()
+	if errors.Is(err, fixture.ErrNoMoto) {
+		t.Skip(err.Error() + ": SQS subscriber tests skipped")
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto_server: %v", err)
-	}
-	t.Cleanup(func() {
-		// The process group holds moto_server and anything a shim started.
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		cmd.Wait()
-	})
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not start: %v\n%s", err, out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	t.Cleanup(m.Close)
+	url := m.URL
 	// The run builds its clients from the environment: keep the host's
 	// AWS configuration out of it.
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
