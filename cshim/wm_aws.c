@@ -510,7 +510,10 @@ static void wm_aws_run_target(const char *title, const char *launch, const char 
         output[--len] = '\0';
     }
 
-    if (status < 0) {
+    if (status == AWS_S3_EXIT_ARGUMENTS && wm_aws_shutting_down()) {
+        /* The code of a run stopped by a signal, as the script's SIGINT. */
+        mtinfo(WM_AWS_LOGTAG, "%s Stopped by the shutdown; what was delivered is recorded.", title);
+    } else if (status < 0) {
         mterror(WM_AWS_LOGTAG, "%s Internal error: %s (%d).", title, wm_aws_code_text(status), status);
     } else if (status > 0) {
         mtwarn(WM_AWS_LOGTAG, "%s Returned exit code %d", title, status);

@@ -336,6 +336,25 @@ static void test_stop_and_shutdown(void **state) {
     free(c);
 }
 
+/* A run cut short by modulesd's shutdown returns the script's SIGINT code:
+ * the module says so instead of "Error parsing arguments". */
+static void test_run_stopped_by_shutdown(void **state) {
+    (void)state;
+    wm_aws *c = new_config();
+    c->buckets = new_bucket("b", "cloudtrail");
+    fake.script.code = AWS_S3_EXIT_ARGUMENTS;
+    fake.script.shutdown = true;
+
+    run_module(c);
+
+    assert_int_equal(fake.runs, 1);
+    assert_true(stubs_find(STUB_INFO, "Bucket:  -  Stopped by the shutdown; what was delivered is recorded.") >= 0);
+    assert_int_equal(stubs_find_part(STUB_WARN, "Returned exit code"), -1);
+    assert_int_equal(stubs_find_part(STUB_WARN, "Error parsing arguments"), -1);
+    free(c->buckets);
+    free(c);
+}
+
 static void test_dump_masks_secrets(void **state) {
     (void)state;
     wm_aws *c = new_config();
@@ -368,6 +387,7 @@ int main(void) {
         cmocka_unit_test_setup(test_service_and_subscriber, setup),
         cmocka_unit_test_setup(test_events_and_reconnect, setup),
         cmocka_unit_test_setup(test_stop_and_shutdown, setup),
+        cmocka_unit_test_setup(test_run_stopped_by_shutdown, setup),
         cmocka_unit_test_setup(test_dump_masks_secrets, setup),
     };
     return cmocka_run_group_tests_name("shim", tests, NULL, NULL);

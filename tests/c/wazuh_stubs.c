@@ -335,6 +335,9 @@ static int fake_run(const char *target_json) {
     for (int i = 0; i < fake.script.nevents; i++) {
         fake.send_results[i] = fake.host.send(AWS_S3_LOCATION, fake.script.events[i]);
     }
+    if (fake.script.shutdown) {
+        wm_shutdown_requested = 1;
+    }
     return fake.script.code;
 }
 

@@ -77,9 +77,10 @@ int stubs_find_part(stub_level level, const char *part);
 #define FAKE_MAX_LINES 8
 
 /* What the fake aws_s3_run does: log these lines, send these events,
- * then return code. */
+ * optionally see modulesd's shutdown start, then return code. */
 typedef struct {
     int code;
+    bool shutdown;
     int nlines;
     int levels[FAKE_MAX_LINES];
     const char *lines[FAKE_MAX_LINES];
