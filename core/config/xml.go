@@ -374,6 +374,33 @@ func noDiscardValue(report func(Message)) {
 
 const missingField = "Required attribute 'field' is missing in 'discard_regex'. This is a mandatory parameter."
 
+// readCredentialChild reads the children a bucket and a service take alike
+// (credentials, role, endpoints); false means c is none of them.
+func readCredentialChild(c *node, r *raw, report func(Message)) bool {
+	v := c.content
+	switch c.name {
+	case "access_key":
+		deprecatedCredential(report, c.name, &r.accessKey, v)
+	case "secret_key":
+		deprecatedCredential(report, c.name, &r.secretKey, v)
+	case "aws_account_alias":
+		setIfAny(&r.alias, v)
+	case "aws_profile":
+		setIfAny(&r.profile, v)
+	case "iam_role_arn":
+		setIfAny(&r.roleARN, v)
+	case "iam_role_duration":
+		setIfAny(&r.roleDur, v)
+	case "sts_endpoint":
+		setIfAny(&r.stsEndpoint, v)
+	case "service_endpoint":
+		setIfAny(&r.serviceEndpoint, v)
+	default:
+		return false
+	}
+	return true
+}
+
 func readBucket(n *node, b *raw, report func(Message)) error {
 	for _, c := range n.children {
 		v := c.content
@@ -397,18 +424,6 @@ func readBucket(n *node, b *raw, report func(Message)) error {
 			if err := yesNoChild(c, &b.remove); err != nil {
 				return err
 			}
-		case "access_key":
-			deprecatedCredential(report, c.name, &b.accessKey, v)
-		case "secret_key":
-			deprecatedCredential(report, c.name, &b.secretKey, v)
-		case "aws_account_alias":
-			setIfAny(&b.alias, v)
-		case "aws_profile":
-			setIfAny(&b.profile, v)
-		case "iam_role_arn":
-			setIfAny(&b.roleARN, v)
-		case "iam_role_duration":
-			setIfAny(&b.roleDur, v)
 		case "path":
 			warnIfEmpty(report, c.name, &b.path, v)
 		case "path_suffix":
@@ -427,12 +442,10 @@ func readBucket(n *node, b *raw, report func(Message)) error {
 				return &Error{Elem: c.name, Msg: missingField}
 			}
 			b.discardField, b.discardRegex = field, v
-		case "sts_endpoint":
-			setIfAny(&b.stsEndpoint, v)
-		case "service_endpoint":
-			setIfAny(&b.serviceEndpoint, v)
 		default:
-			return &Error{Elem: c.name, Msg: fmt.Sprintf("No such child tag '%s' of bucket at module 'aws-s3'.", c.name)}
+			if !readCredentialChild(c, b, report) {
+				return &Error{Elem: c.name, Msg: fmt.Sprintf("No such child tag '%s' of bucket at module 'aws-s3'.", c.name)}
+			}
 		}
 	}
 	return nil
@@ -447,18 +460,6 @@ func readService(n *node, s *raw, report func(Message)) error {
 				return emptyErr("service")
 			}
 			s.accountID = v
-		case "access_key":
-			deprecatedCredential(report, c.name, &s.accessKey, v)
-		case "secret_key":
-			deprecatedCredential(report, c.name, &s.secretKey, v)
-		case "aws_account_alias":
-			setIfAny(&s.alias, v)
-		case "aws_profile":
-			setIfAny(&s.profile, v)
-		case "iam_role_arn":
-			setIfAny(&s.roleARN, v)
-		case "iam_role_duration":
-			setIfAny(&s.roleDur, v)
 		case "only_logs_after":
 			warnIfEmpty(report, c.name, &s.onlyAfter, v)
 		case "regions":
@@ -485,12 +486,10 @@ func readService(n *node, s *raw, report func(Message)) error {
 				s.discardField = field
 			}
 			s.discardRegex = v
-		case "sts_endpoint":
-			setIfAny(&s.stsEndpoint, v)
-		case "service_endpoint":
-			setIfAny(&s.serviceEndpoint, v)
 		default:
-			return &Error{Elem: c.name, Msg: fmt.Sprintf("No such child tag '%s' of service at module 'aws-s3'.", c.name)}
+			if !readCredentialChild(c, s, report) {
+				return &Error{Elem: c.name, Msg: fmt.Sprintf("No such child tag '%s' of service at module 'aws-s3'.", c.name)}
+			}
 		}
 	}
 	return nil
