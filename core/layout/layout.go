@@ -60,9 +60,10 @@ type Kind struct {
 	MarkerDelimiter string
 }
 
-// AccountInEvent reports whether events carry aws.aws_account_id
-// (the reference's AWSLogsBucket types).
-func (k *Kind) AccountInEvent() bool { return k.Family == AWSLogs && k.Type != "guardduty" }
+// awsLogsBucket reports the reference's AWSLogsBucket types (cloudtrail,
+// config, vpcflow): GuardDuty shares their layout but is a custom bucket
+// for its table, its bucket_path and its created_date.
+func (k *Kind) awsLogsBucket() bool { return k.Family == AWSLogs && k.Type != "guardduty" }
 
 // Iterates reports whether the type iterates accounts and regions.
 func (k *Kind) Iterates() bool { return k.Family != Custom }
@@ -137,7 +138,7 @@ func (l Layout) Full(account, region string) string {
 
 // BucketPath is the bucket_path column value.
 func (l Layout) BucketPath() string {
-	if l.Kind.Family == AWSLogs && l.Kind.Type != "guardduty" {
+	if l.Kind.awsLogsBucket() {
 		return l.Bucket + "/" + l.Prefix + l.Suffix
 	}
 	return l.Bucket + "/" + l.Prefix
@@ -171,7 +172,7 @@ var (
 
 // CreatedDate is the created_date column value of key.
 func (l Layout) CreatedDate(key string, lastModified time.Time) (int64, error) {
-	if l.Kind.Family == AWSLogs && l.Kind.Type != "guardduty" {
+	if l.Kind.awsLogsBucket() {
 		parts := strings.Split(path.Base(key), "_")
 		if len(parts) < 2 {
 			return 0, fmt.Errorf("list index out of range")
