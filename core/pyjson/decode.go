@@ -109,7 +109,9 @@ type Decoder struct {
 	pos, end int
 	err      error // sticky: io.EOF once the input is exhausted
 
-	// Position of buf[0] in the input, for error messages.
+	// Position of buf[0]: base in bytes from the start of the input, the
+	// others from the origin (see SetOrigin), for error messages.
+	origin   int64 // byte offset where positions start
 	base     int64 // bytes
 	baseChar int64 // code points
 	lines    int64 // newlines before buf[0]
@@ -206,6 +208,13 @@ func (d *Decoder) fill() bool {
 }
 
 func (d *Decoder) account(b []byte) {
+	if d.origin > d.base {
+		// The origin lies in b: positions restart there.
+		o := int(d.origin - d.base)
+		d.baseChar, d.lines, d.lineChar = 0, 0, 0
+		d.base += int64(o)
+		b = b[o:]
+	}
 	if n := bytes.Count(b, []byte{'\n'}); n > 0 {
 		i := bytes.LastIndexByte(b, '\n')
 		d.lines += int64(n)
@@ -221,14 +230,17 @@ func (d *Decoder) syntax(msg string, i int) error {
 	if d.err != nil && d.err != io.EOF {
 		return d.err
 	}
-	b := d.buf[:i]
-	e := &SyntaxError{Msg: msg, Offset: d.base + int64(i)}
-	e.Char = d.baseChar + int64(utf8.RuneCount(b))
-	line, lineChar := d.lines, d.lineChar
+	lo, baseChar, line, lineChar := 0, d.baseChar, d.lines, d.lineChar
+	if d.origin > d.base {
+		lo, baseChar, line, lineChar = int(d.origin-d.base), 0, 0, 0
+	}
+	b := d.buf[lo:i]
+	e := &SyntaxError{Msg: msg, Offset: d.base + int64(i) - d.origin}
+	e.Char = baseChar + int64(utf8.RuneCount(b))
 	if n := bytes.Count(b, []byte{'\n'}); n > 0 {
 		j := bytes.LastIndexByte(b, '\n')
 		line += int64(n)
-		lineChar = d.baseChar + int64(utf8.RuneCount(b[:j+1]))
+		lineChar = baseChar + int64(utf8.RuneCount(b[:j+1]))
 	}
 	e.Line = line + 1
 	e.Col = e.Char - lineChar + 1
@@ -239,6 +251,16 @@ func (d *Decoder) syntax(msg string, i int) error {
 // expecting msg.
 func (d *Decoder) readErr(msg string, i int) error {
 	return d.syntax(msg, i)
+}
+
+// SetOrigin makes the current position the start of the input for the
+// positions that errors report, as if decoding started there: Python's
+// raw_decode of the rest of a string. InputOffset is not affected.
+func (d *Decoder) SetOrigin() {
+	d.origin = d.base + int64(d.pos)
+	if d.pos == 0 {
+		d.baseChar, d.lines, d.lineChar = 0, 0, 0
+	}
 }
 
 // InputOffset returns the byte offset of the current position.
@@ -345,7 +367,13 @@ func (d *Decoder) End() error {
 // Load decodes a whole document with json.load semantics: no BOM,
 // whitespace around exactly one value.
 func Load(r io.Reader) (Value, error) {
-	return loadDoc(NewDecoder(r))
+	return NewDecoder(r).Load()
+}
+
+// Load decodes the whole rest of the input as one document, as the
+// package's Load function does, with the Decoder's limits.
+func (d *Decoder) Load() (Value, error) {
+	return loadDoc(d)
 }
 
 // Unmarshal decodes data with json.loads semantics.

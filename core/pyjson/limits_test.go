@@ -181,3 +181,33 @@ func TestLimitEndlessInput(t *testing.T) {
 		t.Errorf("window grew to %d bytes over whitespace", c)
 	}
 }
+
+// After SetOrigin, errors report positions as a raw_decode of the rest.
+func TestSetOrigin(t *testing.T) {
+	first := "{\"a\": \"é\"}\n \n"
+	for _, rest := range []string{"{\"b\":\n\"é\" x}", "{\"b\": 1,\n\n \"c\"}", "[1, 2", "{\"é\": 1} x"} {
+		_, want := NewDecoderBytes([]byte(rest)).RawDecode()
+		for name, mk := range readers(first + rest) {
+			d := mk()
+			if _, err := d.RawDecode(); err != nil {
+				t.Fatalf("%s: first value: %v", name, err)
+			}
+			if _, err := d.SkipSpace(); err != nil {
+				t.Fatal(err)
+			}
+			d.SetOrigin()
+			v, err := d.RawDecode()
+			if want == nil {
+				if err != nil {
+					t.Errorf("%s %q: %v", name, rest, err)
+				}
+				_ = v
+				continue
+			}
+			var got, exp *SyntaxError
+			if !errors.As(err, &got) || !errors.As(want, &exp) || *got != *exp {
+				t.Errorf("%s %q: err = %v, want %v", name, rest, err, want)
+			}
+		}
+	}
+}
