@@ -32,6 +32,8 @@ const (
 type csvReader struct {
 	br    *bufio.Reader
 	delim byte
+	max   int64 // longest row accepted, in bytes of text
+	off   int64 // offset of the current row
 
 	state  int
 	field  []byte
@@ -42,8 +44,8 @@ type csvReader struct {
 	done   bool
 }
 
-func newCSVReader(r io.Reader, delim byte) *csvReader {
-	return &csvReader{br: bufio.NewReaderSize(r, 64<<10), delim: delim}
+func newCSVReader(r io.Reader, delim byte, max int64) *csvReader {
+	return &csvReader{br: bufio.NewReaderSize(r, 64<<10), delim: delim, max: max}
 }
 
 func (c *csvReader) save() {
@@ -145,8 +147,15 @@ func (c *csvReader) next() ([]string, error) {
 	}
 	c.row, c.ends, c.field, c.nchars = c.row[:0], c.ends[:0], c.field[:0], 0
 	c.state = stStartRecord
+	// Counted on the text, not on the fields: a row of delimiters alone
+	// costs memory per field too.
+	n := int64(0)
+	defer func() { c.off += n }()
 	for {
 		line, err := c.br.ReadSlice('\n')
+		if n += int64(len(line)); n > c.max {
+			return nil, lineLimitErr(c.off, c.max)
+		}
 		for _, b := range line {
 			if e := c.char(b); e != nil {
 				return nil, e
@@ -197,8 +206,8 @@ type dictReader struct {
 	fields []string
 }
 
-func newDictReader(r io.Reader, delim byte, fields []string) *dictReader {
-	return &dictReader{csv: newCSVReader(r, delim), fields: fields}
+func newDictReader(r io.Reader, delim byte, max int64, fields []string) *dictReader {
+	return &dictReader{csv: newCSVReader(r, delim, max), fields: fields}
 }
 
 func (d *dictReader) next() (*pyjson.Object, error) {
