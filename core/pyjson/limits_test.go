@@ -2,6 +2,7 @@ package pyjson
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -208,6 +209,26 @@ func TestSetOrigin(t *testing.T) {
 			if !errors.As(err, &got) || !errors.As(want, &exp) || *got != *exp {
 				t.Errorf("%s %q: err = %v, want %v", name, rest, err, want)
 			}
+		}
+	}
+}
+
+func TestDeleteFunc(t *testing.T) {
+	for _, n := range []int{5, 100} { // without and with the map index
+		o := NewObject(n)
+		for i := 0; i < n; i++ {
+			o.Set(fmt.Sprint("k", i), Number(fmt.Sprint(i)))
+		}
+		o.DeleteFunc(func(k string, v Value) bool { return v.(Number) != "1" && k != "k3" })
+		if got := string(Marshal(o)); got != `{"k1": 1, "k3": 3}` {
+			t.Errorf("n=%d: %s", n, got)
+		}
+		if v, ok := o.Get("k3"); !ok || v != Number("3") || o.Has("k0") {
+			t.Errorf("n=%d: lookups after DeleteFunc", n)
+		}
+		o.Set("k0", nil)
+		if got := string(Marshal(o)); got != `{"k1": 1, "k3": 3, "k0": null}` {
+			t.Errorf("n=%d: %s", n, got)
 		}
 	}
 }
