@@ -56,6 +56,8 @@ func TestLimits(t *testing.T) {
 			`Failed to parse file a: LimitError('line at byte 0 is longer than 80 bytes (MaxLineBytes)')`},
 		{"vpc rows", "vpcflow", "a", "2 1 e s d 1 2 6 1 1 0 60 A OK\n" + strings.Repeat(" ", 100) + "\n", 1,
 			`Failed to parse file a: LimitError('line at byte 30 is longer than 80 bytes (MaxLineBytes)')`},
+		{"vpc fields", "vpcflow", "a", "2 1 e s d 1 2 6 1 1 0 60 A OK\n" + strings.Repeat("a ", 20) + "\n", 1,
+			`Failed to parse file a: LimitError('line at byte 30 has more than 16 fields (MaxRecordValues)')`},
 		{"alb delimiters only", "alb", "a", strings.Repeat(`"" `, 40) + "\n", 0,
 			`Failed to parse file a: LimitError('line at byte 0 is longer than 80 bytes (MaxLineBytes)')`},
 		{"clb quoted newlines", "clb", "a", `t e "` + strings.Repeat("\n", 100) + `"` + "\n", 0,

@@ -75,7 +75,7 @@ var vpcFields = []string{"version", "account_id", "interface_id", "srcaddr", "ds
 	"dstport", "protocol", "packets", "bytes", "start", "end", "action", "log_status"}
 
 func parseVPC(text io.Reader, lim Limits, emit emitFunc) error {
-	dr := newDictReader(text, ' ', lim.line(), vpcFields)
+	dr := newDictReader(text, ' ', lim, vpcFields)
 	for {
 		o, err := dr.next()
 		if err == io.EOF {
@@ -160,7 +160,7 @@ var albSplits = [...][2]string{{"client_port", "client_ip"}, {"target_port", "ta
 
 func parseALB(text io.Reader, opt Options, emit emitFunc) error {
 	log := opt.log()
-	dr := newDictReader(text, ' ', opt.Limits.line(), albFields)
+	dr := newDictReader(text, ' ', opt.Limits, albFields)
 	for {
 		o, err := dr.next()
 		if err == io.EOF {
@@ -207,14 +207,14 @@ var clbFields = []string{"time", "elb", "client_port", "backend_port", "request_
 	"received_bytes", "sent_bytes", "request", "user_agent", "ssl_cipher", "ssl_protocol"}
 
 func parseCLB(text io.Reader, lim Limits, emit emitFunc) error {
-	return eachRow(text, ' ', lim.line(), clbFields, func(o *pyjson.Object) error {
+	return eachRow(text, ' ', lim, clbFields, func(o *pyjson.Object) error {
 		o.Set("source", "clb")
 		return emit(o)
 	})
 }
 
-func eachRow(text io.Reader, delim byte, max int64, fields []string, fn emitFunc) error {
-	dr := newDictReader(text, delim, max, fields)
+func eachRow(text io.Reader, delim byte, lim Limits, fields []string, fn emitFunc) error {
+	dr := newDictReader(text, delim, lim, fields)
 	for {
 		o, err := dr.next()
 		if err == io.EOF {
@@ -235,7 +235,7 @@ var nlbFields = []string{"type", "version", "time", "elb", "listener", "client_p
 	"domain_name", "alpn_fe_protocol", "alpn_client_preference_list"}
 
 func parseNLB(text io.Reader, lim Limits, emit emitFunc) error {
-	return eachRow(text, ' ', lim.line(), nlbFields, func(o *pyjson.Object) error {
+	return eachRow(text, ' ', lim, nlbFields, func(o *pyjson.Object) error {
 		o.Set("source", "nlb")
 		// Python: a, b = value.split(':'); ValueError unless exactly two
 		// parts, and then both ip fields take the *current* port values.
@@ -297,7 +297,7 @@ func parseUmbrella(text io.Reader, prefix string, lim Limits, emit emitFunc) err
 		const msg = "Only 'dnslogs', 'proxylogs' or 'iplogs' are allowed for Cisco Umbrella"
 		return &Error{Class: Unknown, Detail: "SystemExit(12)", Exit: 12, Log: msg}
 	}
-	return eachRow(text, ',', lim.line(), fields, func(row *pyjson.Object) error {
+	return eachRow(text, ',', lim, fields, func(row *pyjson.Object) error {
 		o := pyjson.NewObject(row.Len() + 1)
 		for _, k := range row.Keys() {
 			if v, _ := row.Get(k); v != nil {
@@ -432,7 +432,7 @@ func parseCustom(text io.Reader, lim Limits, emit emitFunc, wholeRead *bool) err
 		return err
 	}
 	if c != '{' {
-		return eachRow(br, ' ', lim.line(), vpcFields, func(o *pyjson.Object) error {
+		return eachRow(br, ' ', lim, vpcFields, func(o *pyjson.Object) error {
 			o.Set("source", "vpc")
 			return emit(o)
 		})

@@ -33,7 +33,7 @@ func TestCSVReader(t *testing.T) {
 		{"x \"\"\n", [][]string{{"x", ""}}},
 	}
 	for _, tt := range tests {
-		c := newCSVReader(strings.NewReader(tt.in), ' ', DefaultMaxLineBytes)
+		c := newCSVReader(strings.NewReader(tt.in), ' ', Limits{})
 		var got [][]string
 		for {
 			row, err := c.next()
@@ -49,7 +49,7 @@ func TestCSVReader(t *testing.T) {
 			t.Errorf("%q: got %q, want %q", tt.in, got, tt.want)
 		}
 	}
-	c := newCSVReader(strings.NewReader(strings.Repeat("x", fieldLimit+1)), ' ', DefaultMaxLineBytes)
+	c := newCSVReader(strings.NewReader(strings.Repeat("x", fieldLimit+1)), ' ', Limits{})
 	if _, err := c.next(); err == nil || !strings.Contains(err.Error(), "field larger than field limit") {
 		t.Errorf("field limit: %v", err)
 	}
