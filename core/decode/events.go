@@ -258,6 +258,13 @@ func (l *lineReader) next() ([]byte, error) {
 				return nil, lineLimitErr(l.off, l.max)
 			}
 			line, err = l.br.ReadSlice('\n')
+			if len(l.buf)+len(line) > cap(l.buf) {
+				// Doubling: append grows large slices by a quarter,
+				// which copies a long line many times over.
+				nb := make([]byte, len(l.buf), 2*cap(l.buf)+len(line))
+				copy(nb, l.buf)
+				l.buf = nb
+			}
 			l.buf = append(l.buf, line...)
 		}
 		line = l.buf

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -171,5 +172,28 @@ func TestMacieReaderSplits(t *testing.T) {
 		if err != nil || string(got) != want {
 			t.Errorf("got %s, %v\nwant %s", got, err, want)
 		}
+	}
+}
+
+// A server access line of the longest size allowed costs time and memory
+// in proportion to the line, not to its number of tokens.
+func TestServerAccessLongLines(t *testing.T) {
+	for _, line := range []string{
+		strings.Repeat(" ", DefaultMaxLineBytes-1),
+		"a [" + strings.Repeat("b ", DefaultMaxLineBytes/2-4),
+		strings.Repeat("a ", DefaultMaxLineBytes/2-1),
+	} {
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		Events("server_access", "a", strings.NewReader(line+"\n"), Options{}, func(*pyjson.Object) error { return nil })
+		runtime.ReadMemStats(&m1)
+		// The line is copied a few times (reader, string); not per token.
+		if n := m1.TotalAlloc - m0.TotalAlloc; n > 10*DefaultMaxLineBytes || m1.Mallocs-m0.Mallocs > 1000 {
+			t.Errorf("%.20q...: %d bytes in %d allocations", line, n, m1.Mallocs-m0.Mallocs)
+		}
+	}
+	vals, _ := serverAccessTokens("a b [c d] e f\n", 3)
+	if strings.Join(vals, "|") != "a|b|c d|e" {
+		t.Errorf("keep 3: %q", vals)
 	}
 }

@@ -316,7 +316,7 @@ var serverAccessFields = []string{"bucket_owner", "bucket", "time", "remote_ip",
 
 func parseServerAccess(text io.Reader, lim Limits, emit emitFunc) error {
 	return eachLine(text, lim.line(), func(line []byte) error {
-		vals, e := serverAccessTokens(string(line))
+		vals, e := serverAccessTokens(string(line), len(serverAccessFields))
 		if e != nil {
 			return e
 		}
@@ -335,15 +335,20 @@ func parseServerAccess(text io.Reader, lim Limits, emit emitFunc) error {
 // serverAccessTokens is the reference's parse_line, including its quirks
 // (§4.2): it stops at the first empty token, merges bracketed and quoted
 // values, and looks for '"' to close a single-quoted value.
-func serverAccessTokens(line string) ([]string, *Error) {
-	toks := strings.Split(line, " ")
-	i := 0
+//
+// Values past the first keep+1 are not collected: the caller uses keep,
+// and one more tells it that the last of those is not the line's last.
+func serverAccessTokens(line string, keep int) ([]string, *Error) {
+	// Tokens are taken one at a time rather than with strings.Split: a
+	// long line of spaces would make millions of empty ones.
+	rest, done := line, false
 	next := func() string {
-		if i < len(toks) {
-			i++
-			return toks[i-1]
+		if done {
+			return ""
 		}
-		return ""
+		tok, after, found := strings.Cut(rest, " ")
+		rest, done = after, !found
+		return tok
 	}
 	strip := func(s string) string {
 		if len(s) < 2 {
@@ -354,15 +359,20 @@ func serverAccessTokens(line string) ([]string, *Error) {
 	var vals []string
 	merge := func(delim byte) {
 		last := len(vals) - 1
+		var b strings.Builder // not +=: quadratic on a long line
+		b.Grow(len(vals[last]) + 1 + len(rest))
+		b.WriteString(vals[last])
 		for nx := next(); nx != ""; nx = next() {
-			vals[last] += " " + nx
+			b.WriteByte(' ')
+			b.WriteString(nx)
 			if nx[len(nx)-1] == delim {
-				vals[last] = strip(vals[last])
+				vals[last] = strip(b.String())
 				return
 			}
 		}
+		vals[last] = b.String()
 	}
-	for v := next(); v != ""; v = next() {
+	for v := next(); v != "" && len(vals) <= keep; v = next() {
 		vals = append(vals, v)
 		first, last := v[0], v[len(v)-1]
 		switch {

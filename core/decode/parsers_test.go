@@ -74,12 +74,12 @@ func TestServerAccessTokens(t *testing.T) {
 		{"a \"x\"\n", []string{"a", "\"x\""}},
 	}
 	for _, tt := range tests {
-		got, err := serverAccessTokens(tt.in)
+		got, err := serverAccessTokens(tt.in, 1000)
 		if err != nil || fmt.Sprintf("%q", got) != fmt.Sprintf("%q", tt.want) {
 			t.Errorf("%q: got %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
-	if _, err := serverAccessTokens(" leading space\n"); err == nil || err.Detail != "IndexError('list index out of range')" {
+	if _, err := serverAccessTokens(" leading space\n", 1000); err == nil || err.Detail != "IndexError('list index out of range')" {
 		t.Errorf("leading space: %v", err)
 	}
 }
