@@ -2,6 +2,7 @@ package decode
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 
 	"github.com/wazuh/aws-s3-go/core/pyjson"
@@ -32,6 +33,9 @@ const (
 type csvReader struct {
 	br    *bufio.Reader
 	delim byte
+	max   int64 // longest row accepted, in bytes of text
+	maxN  int   // most fields accepted in a row
+	off   int64 // offset of the current row
 
 	state  int
 	field  []byte
@@ -40,13 +44,26 @@ type csvReader struct {
 	ends   []int
 	out    []string
 	done   bool
+	wide   bool // the row has more than maxN fields
 }
 
-func newCSVReader(r io.Reader, delim byte) *csvReader {
-	return &csvReader{br: bufio.NewReaderSize(r, 64<<10), delim: delim}
+func newCSVReader(r io.Reader, delim byte, lim Limits) *csvReader {
+	maxN := lim.MaxRecordValues
+	if maxN <= 0 {
+		maxN = DefaultMaxRecordValues
+	}
+	return &csvReader{br: bufio.NewReaderSize(r, 64<<10), delim: delim, max: lim.line(), maxN: maxN}
 }
 
+// save ends a field. Past maxN fields it only marks the row too wide:
+// each field costs some fifty bytes of memory however short it is.
 func (c *csvReader) save() {
+	if len(c.ends) >= c.maxN {
+		c.wide = true
+		c.field = c.field[:0]
+		c.nchars = 0
+		return
+	}
 	c.row = append(c.row, c.field...)
 	c.ends = append(c.ends, len(c.row))
 	c.field = c.field[:0]
@@ -143,14 +160,24 @@ func (c *csvReader) next() ([]string, error) {
 	if c.done {
 		return nil, io.EOF
 	}
-	c.row, c.ends, c.field, c.nchars = c.row[:0], c.ends[:0], c.field[:0], 0
+	c.row, c.ends, c.field, c.nchars, c.wide = c.row[:0], c.ends[:0], c.field[:0], 0, false
 	c.state = stStartRecord
+	// Counted on the text, not on the fields: a row of delimiters alone
+	// costs memory per field too.
+	n := int64(0)
+	defer func() { c.off += n }()
 	for {
 		line, err := c.br.ReadSlice('\n')
+		if n += int64(len(line)); n > c.max {
+			return nil, lineLimitErr(c.off, c.max)
+		}
 		for _, b := range line {
 			if e := c.char(b); e != nil {
 				return nil, e
 			}
+		}
+		if c.wide {
+			return nil, limitErr(fmt.Sprintf("line at byte %d has more than %d fields (MaxRecordValues)", c.off, c.maxN), nil)
 		}
 		switch {
 		case err == bufio.ErrBufferFull:
@@ -197,8 +224,8 @@ type dictReader struct {
 	fields []string
 }
 
-func newDictReader(r io.Reader, delim byte, fields []string) *dictReader {
-	return &dictReader{csv: newCSVReader(r, delim), fields: fields}
+func newDictReader(r io.Reader, delim byte, lim Limits, fields []string) *dictReader {
+	return &dictReader{csv: newCSVReader(r, delim, lim), fields: fields}
 }
 
 func (d *dictReader) next() (*pyjson.Object, error) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
+	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
 // Class is the reference's classification of a per-object failure.
@@ -77,6 +78,7 @@ type Error struct {
 	Err       error // underlying Go error, if any
 
 	stream bool // raised by the text layer rather than by a parser
+	limit  bool // a record past Limits
 }
 
 // Message returns e.g. "Failed to parse file <key>: <detail>".
@@ -113,6 +115,57 @@ type Options struct {
 	// Prefix is the configured path prefix; Cisco Umbrella picks its
 	// columns by the substring it contains.
 	Prefix string
+	// Limits bounds one record, line or value; past a limit the object
+	// fails with a Parse error (see Limits).
+	Limits Limits
+}
+
+// Default limits. No AWS log comes near them: AWS caps a CloudTrail
+// record, a Config item, a GuardDuty finding or an EventBridge event at
+// a few hundred kilobytes, and a log line at far less.
+const (
+	DefaultMaxRecordBytes  = pyjson.DefaultMaxValueBytes
+	DefaultMaxRecordValues = pyjson.DefaultMaxValues
+	DefaultMaxDepth        = pyjson.DefaultMaxDepth
+	DefaultMaxLineBytes    = 8 << 20
+)
+
+// Limits bounds what one record may cost, so that memory stays bounded
+// whatever an object holds; a zero field means its default. The limits
+// are per record, never per object: a CloudTrail file of any size is
+// read one element of its Records array at a time.
+//
+// A record past a limit fails its object with a Parse error ("Failed to
+// parse file <key>: LimitError(...)") naming the limit, which
+// skip_on_error skips like any other parse error.
+type Limits struct {
+	// MaxRecordBytes bounds the JSON text of one record: an element of
+	// CloudTrail's Records or Config's configurationItems (or another
+	// top-level member), one concatenated EventBridge object, one value
+	// on a WAF or GuardDuty line. Whitespace between records is skipped
+	// without being kept and does not count.
+	MaxRecordBytes int64
+	// MaxRecordValues bounds the JSON values (scalars, objects, arrays)
+	// of one record: memory grows with their number more than with the
+	// bytes.
+	MaxRecordValues int
+	// MaxDepth bounds the nesting of a record.
+	MaxDepth int
+	// MaxLineBytes bounds one line of the line formats (WAF, GuardDuty
+	// .jsonl, server access) and one row of the delimited ones (VPC,
+	// ALB, CLB, NLB, Cisco Umbrella, custom rows), newline included.
+	MaxLineBytes int64
+}
+
+func (l Limits) json() pyjson.Limits {
+	return pyjson.Limits{MaxValueBytes: l.MaxRecordBytes, MaxValues: l.MaxRecordValues, MaxDepth: l.MaxDepth}
+}
+
+func (l Limits) line() int64 {
+	if l.MaxLineBytes <= 0 {
+		return DefaultMaxLineBytes
+	}
+	return l.MaxLineBytes
 }
 
 func (o *Options) log() logging.Logger {
@@ -120,6 +173,17 @@ func (o *Options) log() logging.Logger {
 		return logging.Discard{}
 	}
 	return o.Log
+}
+
+// limitErr is the failure for a record past a limit.
+func limitErr(msg string, err error) *Error {
+	return &Error{Class: Parse, Detail: "LimitError(" + reprStr(msg) + ")", Err: err, limit: true}
+}
+
+// lineLimitErr reports a line (or delimited row) longer than max bytes
+// that starts at byte offset off of the text.
+func lineLimitErr(off, max int64) *Error {
+	return limitErr(fmt.Sprintf("line at byte %d is longer than %d bytes (MaxLineBytes)", off, max), nil)
 }
 
 // pyErr builds an error of class c with Python repr detail.

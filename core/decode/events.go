@@ -47,19 +47,19 @@ func Events(typ, key string, text io.Reader, opt Options, emit func(*pyjson.Obje
 	switch typ {
 	case "cloudtrail":
 		wholeRead = true
-		err = parseAWSLogs(text, "Records", "cloudtrail", wrapped)
+		err = parseAWSLogs(text, "Records", "cloudtrail", opt.Limits, wrapped)
 	case "config":
 		wholeRead = true
-		err = parseAWSLogs(text, "configurationItems", "config", wrapped)
+		err = parseAWSLogs(text, "configurationItems", "config", opt.Limits, wrapped)
 	case "vpcflow":
-		err = parseVPC(text, wrapped)
+		err = parseVPC(text, opt.Limits, wrapped)
 	case "custom":
-		err = parseCustom(text, wrapped, &wholeRead)
+		err = parseCustom(text, opt.Limits, wrapped, &wholeRead)
 	case "guardduty":
 		if strings.HasSuffix(key, ".jsonl.gz") {
-			err = parseGuardDuty(text, wrapped)
+			err = parseGuardDuty(text, opt.Limits, wrapped)
 		} else {
-			err = parseCustom(text, wrapped, &wholeRead)
+			err = parseCustom(text, opt.Limits, wrapped, &wholeRead)
 		}
 	case "waf":
 		wholeRead = true
@@ -67,13 +67,13 @@ func Events(typ, key string, text io.Reader, opt Options, emit func(*pyjson.Obje
 	case "alb":
 		err = parseALB(text, opt, wrapped)
 	case "clb":
-		err = parseCLB(text, wrapped)
+		err = parseCLB(text, opt.Limits, wrapped)
 	case "nlb":
-		err = parseNLB(text, wrapped)
+		err = parseNLB(text, opt.Limits, wrapped)
 	case "server_access":
-		err = parseServerAccess(text, wrapped)
+		err = parseServerAccess(text, opt.Limits, wrapped)
 	case "cisco_umbrella":
-		err = parseUmbrella(text, opt.Prefix, wrapped)
+		err = parseUmbrella(text, opt.Prefix, opt.Limits, wrapped)
 	default:
 		return fmt.Errorf("decode: unknown bucket type %q", typ)
 	}
@@ -85,7 +85,8 @@ func Events(typ, key string, text io.Reader, opt Options, emit func(*pyjson.Obje
 		return ee.err
 	}
 	e := asError(err, key)
-	if !e.stream && wholeRead {
+	// Not after a limit: the rest of a hostile object can be gigabytes.
+	if !e.stream && !e.limit && wholeRead {
 		if _, derr := io.Copy(io.Discard, text); derr != nil {
 			var se *Error
 			if errors.As(derr, &se) && se.stream {
@@ -99,7 +100,10 @@ func Events(typ, key string, text io.Reader, opt Options, emit func(*pyjson.Obje
 // jsonErr turns a pyjson error into the reference's classification.
 func jsonErr(err error) error {
 	var se *pyjson.SyntaxError
+	var le *pyjson.LimitError
 	switch {
+	case errors.As(err, &le):
+		return limitErr(recordLimitMsg(le), err)
 	case errors.As(err, &se):
 		return &Error{Class: Parse, Detail: se.Repr(), Err: err}
 	case errors.Is(err, pyjson.ErrInvalidUTF8):
@@ -107,6 +111,17 @@ func jsonErr(err error) error {
 		return &Error{Class: Parse, Detail: "UnicodeDecodeError('utf-8')", Err: err}
 	}
 	return err
+}
+
+// recordLimitMsg words a pyjson limit in terms of records and Limits.
+func recordLimitMsg(le *pyjson.LimitError) string {
+	switch le.Name {
+	case "MaxValueBytes":
+		return fmt.Sprintf("record at byte %d is larger than %d bytes (MaxRecordBytes)", le.Offset, le.Limit)
+	case "MaxValues":
+		return fmt.Sprintf("record at byte %d holds more than %d JSON values (MaxRecordValues)", le.Offset, le.Limit)
+	}
+	return fmt.Sprintf("record at byte %d is nested deeper than %d levels (MaxDepth)", le.Offset, le.Limit)
 }
 
 func typeError(msg string) *Error { return pyErr(Decompress, "TypeError("+reprStr(msg)+")") }
@@ -203,12 +218,15 @@ func toDict(v pyjson.Value) (*pyjson.Object, *Error) {
 type lineReader struct {
 	br  *bufio.Reader
 	buf []byte
+	max int64 // longest line accepted
+	off int64 // offset of the next line
 }
 
 // eachLine calls fn with every line of r, "\n" included (the last line may
-// lack it); the slice is valid only during the call.
-func eachLine(r io.Reader, fn func(line []byte) error) error {
-	lr := newLineReader(r)
+// lack it); the slice is valid only during the call. A line longer than
+// max bytes is an error.
+func eachLine(r io.Reader, max int64, fn func(line []byte) error) error {
+	lr := newLineReader(r, max)
 	for {
 		line, err := lr.next()
 		if err == io.EOF {
@@ -223,32 +241,50 @@ func eachLine(r io.Reader, fn func(line []byte) error) error {
 	}
 }
 
-func newLineReader(r io.Reader) *lineReader {
-	return &lineReader{br: bufio.NewReaderSize(r, 64<<10)}
+func newLineReader(r io.Reader, max int64) *lineReader {
+	return &lineReader{br: bufio.NewReaderSize(r, 64<<10), max: max}
 }
 
 // next returns the next line, valid until the next call, or io.EOF.
 func (l *lineReader) next() ([]byte, error) {
 	line, err := l.br.ReadSlice('\n')
 	if err == nil {
-		return line, nil
+		return l.take(line)
 	}
 	if err == bufio.ErrBufferFull {
 		l.buf = append(l.buf[:0], line...)
 		for err == bufio.ErrBufferFull {
+			if int64(len(l.buf)) > l.max {
+				return nil, lineLimitErr(l.off, l.max)
+			}
 			line, err = l.br.ReadSlice('\n')
+			if len(l.buf)+len(line) > cap(l.buf) {
+				// Doubling: append grows large slices by a quarter,
+				// which copies a long line many times over.
+				nb := make([]byte, len(l.buf), 2*cap(l.buf)+len(line))
+				copy(nb, l.buf)
+				l.buf = nb
+			}
 			l.buf = append(l.buf, line...)
 		}
 		line = l.buf
 	}
 	if err == io.EOF {
 		if len(line) > 0 {
-			return line, nil
+			return l.take(line)
 		}
 		return nil, io.EOF
 	}
 	if err != nil {
 		return nil, err
 	}
+	return l.take(line)
+}
+
+func (l *lineReader) take(line []byte) ([]byte, error) {
+	if int64(len(line)) > l.max {
+		return nil, lineLimitErr(l.off, l.max)
+	}
+	l.off += int64(len(line))
 	return line, nil
 }

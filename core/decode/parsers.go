@@ -2,6 +2,8 @@ package decode
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -19,8 +21,9 @@ type emitFunc = func(*pyjson.Object) error
 
 // parseAWSLogs reads a CloudTrail or Config document: json.load, then, if
 // the top level has field, dict(x, source=source) for each x in it.
-func parseAWSLogs(text io.Reader, field, source string, emit emitFunc) error {
+func parseAWSLogs(text io.Reader, field, source string, lim Limits, emit emitFunc) error {
 	d := pyjson.NewDecoder(text)
+	d.Limits = lim.json()
 	top, err := d.DecodeStreaming(field, func(v pyjson.Value) error {
 		o, e := toDict(v)
 		if e != nil {
@@ -71,8 +74,8 @@ func parseAWSLogs(text io.Reader, field, source string, emit emitFunc) error {
 var vpcFields = []string{"version", "account_id", "interface_id", "srcaddr", "dstaddr", "srcport",
 	"dstport", "protocol", "packets", "bytes", "start", "end", "action", "log_status"}
 
-func parseVPC(text io.Reader, emit emitFunc) error {
-	dr := newDictReader(text, ' ', vpcFields)
+func parseVPC(text io.Reader, lim Limits, emit emitFunc) error {
+	dr := newDictReader(text, ' ', lim, vpcFields)
 	for {
 		o, err := dr.next()
 		if err == io.EOF {
@@ -157,7 +160,7 @@ var albSplits = [...][2]string{{"client_port", "client_ip"}, {"target_port", "ta
 
 func parseALB(text io.Reader, opt Options, emit emitFunc) error {
 	log := opt.log()
-	dr := newDictReader(text, ' ', albFields)
+	dr := newDictReader(text, ' ', opt.Limits, albFields)
 	for {
 		o, err := dr.next()
 		if err == io.EOF {
@@ -203,15 +206,15 @@ var clbFields = []string{"time", "elb", "client_port", "backend_port", "request_
 	"backend_processing_time", "response_processing_time", "elb_status_code", "backend_status_code",
 	"received_bytes", "sent_bytes", "request", "user_agent", "ssl_cipher", "ssl_protocol"}
 
-func parseCLB(text io.Reader, emit emitFunc) error {
-	return eachRow(text, ' ', clbFields, func(o *pyjson.Object) error {
+func parseCLB(text io.Reader, lim Limits, emit emitFunc) error {
+	return eachRow(text, ' ', lim, clbFields, func(o *pyjson.Object) error {
 		o.Set("source", "clb")
 		return emit(o)
 	})
 }
 
-func eachRow(text io.Reader, delim byte, fields []string, fn emitFunc) error {
-	dr := newDictReader(text, delim, fields)
+func eachRow(text io.Reader, delim byte, lim Limits, fields []string, fn emitFunc) error {
+	dr := newDictReader(text, delim, lim, fields)
 	for {
 		o, err := dr.next()
 		if err == io.EOF {
@@ -231,8 +234,8 @@ var nlbFields = []string{"type", "version", "time", "elb", "listener", "client_p
 	"chosen_cert_arn", "chosen_cert_serial", "tls_cipher", "tls_protocol_version", "tls_named_group",
 	"domain_name", "alpn_fe_protocol", "alpn_client_preference_list"}
 
-func parseNLB(text io.Reader, emit emitFunc) error {
-	return eachRow(text, ' ', nlbFields, func(o *pyjson.Object) error {
+func parseNLB(text io.Reader, lim Limits, emit emitFunc) error {
+	return eachRow(text, ' ', lim, nlbFields, func(o *pyjson.Object) error {
 		o.Set("source", "nlb")
 		// Python: a, b = value.split(':'); ValueError unless exactly two
 		// parts, and then both ip fields take the *current* port values.
@@ -282,7 +285,7 @@ var umbrellaFields = []struct {
 		"destination_port", "categories"}},
 }
 
-func parseUmbrella(text io.Reader, prefix string, emit emitFunc) error {
+func parseUmbrella(text io.Reader, prefix string, lim Limits, emit emitFunc) error {
 	var fields []string
 	for _, u := range umbrellaFields {
 		if strings.Contains(prefix, u.name) {
@@ -294,7 +297,7 @@ func parseUmbrella(text io.Reader, prefix string, emit emitFunc) error {
 		const msg = "Only 'dnslogs', 'proxylogs' or 'iplogs' are allowed for Cisco Umbrella"
 		return &Error{Class: Unknown, Detail: "SystemExit(12)", Exit: 12, Log: msg}
 	}
-	return eachRow(text, ',', fields, func(row *pyjson.Object) error {
+	return eachRow(text, ',', lim, fields, func(row *pyjson.Object) error {
 		o := pyjson.NewObject(row.Len() + 1)
 		for _, k := range row.Keys() {
 			if v, _ := row.Get(k); v != nil {
@@ -311,9 +314,9 @@ var serverAccessFields = []string{"bucket_owner", "bucket", "time", "remote_ip",
 	"total_time", "turn_around_time", "referer", "user_agent", "version_id", "host_id",
 	"signature_version", "cipher_suite", "authentication_type", "host_header", "tls_version"}
 
-func parseServerAccess(text io.Reader, emit emitFunc) error {
-	return eachLine(text, func(line []byte) error {
-		vals, e := serverAccessTokens(string(line))
+func parseServerAccess(text io.Reader, lim Limits, emit emitFunc) error {
+	return eachLine(text, lim.line(), func(line []byte) error {
+		vals, e := serverAccessTokens(string(line), len(serverAccessFields))
 		if e != nil {
 			return e
 		}
@@ -332,15 +335,20 @@ func parseServerAccess(text io.Reader, emit emitFunc) error {
 // serverAccessTokens is the reference's parse_line, including its quirks
 // (§4.2): it stops at the first empty token, merges bracketed and quoted
 // values, and looks for '"' to close a single-quoted value.
-func serverAccessTokens(line string) ([]string, *Error) {
-	toks := strings.Split(line, " ")
-	i := 0
+//
+// Values past the first keep+1 are not collected: the caller uses keep,
+// and one more tells it that the last of those is not the line's last.
+func serverAccessTokens(line string, keep int) ([]string, *Error) {
+	// Tokens are taken one at a time rather than with strings.Split: a
+	// long line of spaces would make millions of empty ones.
+	rest, done := line, false
 	next := func() string {
-		if i < len(toks) {
-			i++
-			return toks[i-1]
+		if done {
+			return ""
 		}
-		return ""
+		tok, after, found := strings.Cut(rest, " ")
+		rest, done = after, !found
+		return tok
 	}
 	strip := func(s string) string {
 		if len(s) < 2 {
@@ -351,15 +359,20 @@ func serverAccessTokens(line string) ([]string, *Error) {
 	var vals []string
 	merge := func(delim byte) {
 		last := len(vals) - 1
+		var b strings.Builder // not +=: quadratic on a long line
+		b.Grow(len(vals[last]) + 1 + len(rest))
+		b.WriteString(vals[last])
 		for nx := next(); nx != ""; nx = next() {
-			vals[last] += " " + nx
+			b.WriteByte(' ')
+			b.WriteString(nx)
 			if nx[len(nx)-1] == delim {
-				vals[last] = strip(vals[last])
+				vals[last] = strip(b.String())
 				return
 			}
 		}
+		vals[last] = b.String()
 	}
-	for v := next(); v != ""; v = next() {
+	for v := next(); v != "" && len(vals) <= keep; v = next() {
 		vals = append(vals, v)
 		first, last := v[0], v[len(v)-1]
 		switch {
@@ -380,9 +393,11 @@ func serverAccessTokens(line string) ([]string, *Error) {
 	return vals, nil
 }
 
-func parseGuardDuty(text io.Reader, emit emitFunc) error {
-	return eachLine(text, func(line []byte) error {
-		v, err := pyjson.Unmarshal(line)
+func parseGuardDuty(text io.Reader, lim Limits, emit emitFunc) error {
+	return eachLine(text, lim.line(), func(line []byte) error {
+		d := pyjson.NewDecoderBytes(line)
+		d.Limits = lim.json()
+		v, err := d.Load()
 		if err != nil {
 			return jsonErr(err)
 		}
@@ -403,12 +418,21 @@ func parseGuardDuty(text io.Reader, emit emitFunc) error {
 	})
 }
 
+// maciePattern is the reference's fix for Macie findings whose
+// coordinates have leading zeros (invalid JSON).
 var maciePattern = regexp.MustCompile(`"lat":(-?0+\d+\.\d+),"lon":(-?0+\d+\.\d+)`)
 
 // parseCustom is AWSCustomBucket.load_information_from_file: concatenated
 // EventBridge JSON when the text starts with '{', else VPC-style rows
 // whose first character was eaten by the probe read.
-func parseCustom(text io.Reader, emit emitFunc, wholeRead *bool) error {
+//
+// The reference reads the whole text, and when raw_decode fails it
+// substitutes every Macie match in the rest of the text (all of them by
+// the first one's coordinates) and decodes again. The text is streamed
+// here through macieReader, which makes that substitution from the start:
+// the same thing, since a JSON value that decodes holds no match (a match
+// is a number with a leading zero outside any string).
+func parseCustom(text io.Reader, lim Limits, emit emitFunc, wholeRead *bool) error {
 	br := bufio.NewReaderSize(text, 64<<10)
 	c, _, err := br.ReadRune()
 	if err == io.EOF {
@@ -418,39 +442,28 @@ func parseCustom(text io.Reader, emit emitFunc, wholeRead *bool) error {
 		return err
 	}
 	if c != '{' {
-		return eachRow(br, ' ', vpcFields, func(o *pyjson.Object) error {
+		return eachRow(br, ' ', lim, vpcFields, func(o *pyjson.Object) error {
 			o.Set("source", "vpc")
 			return emit(o)
 		})
 	}
 	*wholeRead = true
-	rest, err := io.ReadAll(br)
-	if err != nil {
-		return err
-	}
-	data := append([]byte{'{'}, rest...)
-	for pos := 0; pos < len(data); {
-		d := pyjson.NewDecoderBytes(data[pos:])
-		v, err := d.RawDecode()
-		if err != nil {
-			m := maciePattern.FindSubmatch(data[pos:])
-			if m == nil {
-				return jsonErr(err)
-			}
-			lat, _ := strconv.ParseFloat(string(m[1]), 64)
-			lon, _ := strconv.ParseFloat(string(m[2]), 64)
-			repl := fmt.Sprintf(`"lat":%s,"lon":%s`, pyjson.FloatNumber(lat), pyjson.FloatNumber(lon))
-			data = append(data[:pos:pos], maciePattern.ReplaceAllLiteral(data[pos:], []byte(repl))...)
-			d = pyjson.NewDecoderBytes(data[pos:])
-			if v, err = d.RawDecode(); err != nil {
-				return jsonErr(err)
-			}
-		}
-		pos += int(d.InputOffset())
+	d := pyjson.NewDecoder(&macieReader{r: io.MultiReader(strings.NewReader("{"), br)})
+	d.Limits = lim.json()
+	for {
 		// Deliberate fix: whitespace between and after objects is
 		// accepted (the reference fails the whole object on it).
-		for pos < len(data) && (data[pos] == ' ' || data[pos] == '\t' || data[pos] == '\n' || data[pos] == '\r') {
-			pos++
+		more, err := d.SkipSpace()
+		if err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+		d.SetOrigin() // errors count from the value, as raw_decode(data[pos:])
+		v, err := d.RawDecode()
+		if err != nil {
+			return jsonErr(err)
 		}
 		has, e := contains(v, "detail")
 		if e != nil {
@@ -480,7 +493,103 @@ func parseCustom(text io.Reader, emit emitFunc, wholeRead *bool) error {
 			return err
 		}
 	}
-	return nil
+}
+
+// macieWindow bounds a Macie match: a candidate longer than this (a
+// coordinate of hundreds of digits) is left as it is.
+const macieWindow = 256
+
+var (
+	macieStart    = []byte(`"lat":`)
+	macieAnchored = regexp.MustCompile(`^` + maciePattern.String())
+)
+
+// macieReader substitutes maciePattern's matches in a stream, all by the
+// first match's coordinates as the reference does, holding back no more
+// than macieWindow bytes.
+type macieReader struct {
+	r    io.Reader
+	buf  []byte // read, not yet returned
+	out  int    // buf[:out] is decided and can be returned
+	err  error  // from r, returned once buf is empty
+	repl []byte // the substitution, from the first match
+}
+
+func (m *macieReader) Read(p []byte) (int, error) {
+	for m.out == 0 {
+		if len(m.buf) == 0 && m.err != nil {
+			return 0, m.err
+		}
+		if !m.scan() {
+			m.more()
+		}
+	}
+	n := copy(p, m.buf[:m.out])
+	m.buf = m.buf[n:]
+	m.out -= n
+	return n, nil
+}
+
+// scan decides how much of buf can be returned; false means it needs
+// more input.
+func (m *macieReader) scan() bool {
+	eof := m.err != nil
+	i := bytes.Index(m.buf, macieStart)
+	if i < 0 {
+		// Keep back what could be the start of "lat":.
+		keep := 0
+		if !eof {
+			for k := min(len(macieStart)-1, len(m.buf)); k > 0; k-- {
+				if bytes.HasPrefix(macieStart, m.buf[len(m.buf)-k:]) {
+					keep = k
+					break
+				}
+			}
+		}
+		m.out = len(m.buf) - keep
+		return m.out > 0 || eof
+	}
+	if i > 0 {
+		m.out = i
+		return true
+	}
+	window := m.buf[:min(len(m.buf), macieWindow)]
+	full := eof || len(window) == macieWindow
+	loc := macieAnchored.FindSubmatchIndex(window)
+	switch {
+	case loc != nil && (loc[1] < len(window) || full):
+		if m.repl == nil {
+			lat, _ := strconv.ParseFloat(string(window[loc[2]:loc[3]]), 64)
+			lon, _ := strconv.ParseFloat(string(window[loc[4]:loc[5]]), 64)
+			m.repl = fmt.Appendf(nil, `"lat":%s,"lon":%s`, pyjson.FloatNumber(lat), pyjson.FloatNumber(lon))
+		}
+		rest := m.buf[loc[1]:]
+		nb := make([]byte, 0, len(m.repl)+len(rest)+4096)
+		m.buf = append(append(nb, m.repl...), rest...)
+		m.out = len(m.repl)
+		return true
+	case loc == nil && full:
+		m.out = 1
+		return true
+	}
+	return false
+}
+
+// more reads into buf.
+func (m *macieReader) more() {
+	if m.err != nil {
+		return
+	}
+	if cap(m.buf)-len(m.buf) < 4096 {
+		nb := make([]byte, len(m.buf), len(m.buf)+32<<10)
+		copy(nb, m.buf)
+		m.buf = nb
+	}
+	n, err := m.r.Read(m.buf[len(m.buf):cap(m.buf)])
+	m.buf = m.buf[:len(m.buf)+n]
+	if err != nil {
+		m.err = err
+	}
 }
 
 var standardHeaders = func() map[string]bool {
@@ -505,11 +614,17 @@ var standardHeaders = func() map[string]bool {
 // returned and not logged (the caller logs Error.Log).
 func parseWAF(text io.Reader, key string, opt Options, emit emitFunc) error {
 	log := opt.log()
-	return eachLine(text, func(raw []byte) error {
+	return eachLine(text, opt.Limits.line(), func(raw []byte) error {
 		line := strings.TrimRightFunc(string(raw), isPySpace)
 		d := pyjson.NewDecoderBytes([]byte(line))
+		d.Limits = opt.Limits.json()
 		for d.InputOffset() < int64(len(line)) {
 			v, err := d.RawDecode()
+			var le *pyjson.LimitError
+			if errors.As(err, &le) {
+				// The object's failure, not the line's: see Limits.
+				return jsonErr(err)
+			}
 			if err != nil {
 				msg := "Events from " + path.Base("/"+key) + " file could not be loaded."
 				if !opt.SkipOnError {

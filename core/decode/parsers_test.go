@@ -33,7 +33,7 @@ func TestCSVReader(t *testing.T) {
 		{"x \"\"\n", [][]string{{"x", ""}}},
 	}
 	for _, tt := range tests {
-		c := newCSVReader(strings.NewReader(tt.in), ' ')
+		c := newCSVReader(strings.NewReader(tt.in), ' ', Limits{})
 		var got [][]string
 		for {
 			row, err := c.next()
@@ -49,7 +49,7 @@ func TestCSVReader(t *testing.T) {
 			t.Errorf("%q: got %q, want %q", tt.in, got, tt.want)
 		}
 	}
-	c := newCSVReader(strings.NewReader(strings.Repeat("x", fieldLimit+1)), ' ')
+	c := newCSVReader(strings.NewReader(strings.Repeat("x", fieldLimit+1)), ' ', Limits{})
 	if _, err := c.next(); err == nil || !strings.Contains(err.Error(), "field larger than field limit") {
 		t.Errorf("field limit: %v", err)
 	}
@@ -74,12 +74,12 @@ func TestServerAccessTokens(t *testing.T) {
 		{"a \"x\"\n", []string{"a", "\"x\""}},
 	}
 	for _, tt := range tests {
-		got, err := serverAccessTokens(tt.in)
+		got, err := serverAccessTokens(tt.in, 1000)
 		if err != nil || fmt.Sprintf("%q", got) != fmt.Sprintf("%q", tt.want) {
 			t.Errorf("%q: got %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
-	if _, err := serverAccessTokens(" leading space\n"); err == nil || err.Detail != "IndexError('list index out of range')" {
+	if _, err := serverAccessTokens(" leading space\n", 1000); err == nil || err.Detail != "IndexError('list index out of range')" {
 		t.Errorf("leading space: %v", err)
 	}
 }

@@ -15,16 +15,23 @@
 // kernel or the agent dropped or cut them. Encode instead returns valid JSON
 // of at most MaxEvent bytes, trimmed deterministically:
 //
-//  1. the longest string values are shortened to a common length and end in
-//     TruncatedSuffix; the top-level "integration", "aws.log_info" and the
-//     identifying fields of "aws" (source, aws_account_id, eventName,
-//     eventSource, eventID, eventTime, eventType, awsRegion) are kept;
+//  1. the longest string values are shortened to a common length, never
+//     below 1 KiB, and end in TruncatedSuffix;
 //  2. if that is not enough (many small values, deep nesting), the largest
-//     members of "aws" are removed, largest first, and listed by name in
-//     "aws.wazuh_dropped_fields" (the list itself is capped; the count is in
-//     "aws.wazuh_dropped_count");
-//  3. if still too large, the protected strings are shortened as well, and
-//     as a last resort only "integration" and "aws.log_info" are kept.
+//     members are removed, largest first: members of "aws", and inside
+//     the ancestors of a protected path (requestParameters for
+//     requestParameters.bucketName) their own members, so that a large
+//     nested member goes before small fields. They are listed by path in
+//     "aws.wazuh_dropped_fields" (the list itself is capped; the count is
+//     in "aws.wazuh_dropped_count");
+//  3. if still too large, the remaining strings are shortened down to a
+//     few bytes, then the protected ones as well, and as a last resort
+//     only "integration" and "aws.log_info" are kept.
+//
+// Steps 1 and 2 never touch "integration", the markers, or the protected
+// paths of "aws" (protectedPaths): the fields that identify the event and
+// those the Wazuh AWS rules match on (eventName, eventSource, errorCode,
+// sourceIPAddress, userIdentity, requestParameters.bucketName, ...).
 //
 // A trimmed event carries "aws.wazuh_truncated": true and
 // "aws.wazuh_original_size": <bytes of the untrimmed JSON>. Events that

@@ -1,8 +1,10 @@
 package event
 
 import (
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/wazuh/aws-s3-go/core/pyjson"
@@ -36,11 +38,64 @@ const (
 	lastResortMax   = 512                           // encoded bytes of a log_info string
 )
 
-// identifying members of "aws" that trimming keeps as long as it can.
-var identifying = map[string]bool{
-	"log_info": true, "source": true, "aws_account_id": true, "eventName": true,
-	"eventSource": true, "eventID": true, "eventTime": true, "eventType": true,
-	"awsRegion": true,
+// stringFloor is the length (encoded bytes, quotes included) the first
+// pass never cuts a string below: shortening many small strings would
+// mangle the whole event to save what dropping one large member saves.
+const stringFloor = 1024
+
+// protectedPaths are the members of "aws" that trimming keeps as long as
+// it can: those that identify the event and those the Wazuh AWS rules
+// (ruleset/rules/0350-amazon_rules.xml) match on or print. A path keeps
+// its whole value; its ancestors are never dropped whole, only their other
+// members. Arrays on a path are crossed: the path applies to each element.
+var protectedPaths = []string{
+	"log_info", "source", "aws_account_id",
+	// CloudTrail and the events that share its shape (KMS, custom).
+	"eventName", "eventSource", "eventID", "eventTime", "eventType", "awsRegion",
+	"errorCode", "errorMessage", "sourceIPAddress", "recipientAccountId",
+	"userIdentity", "requestParameters.bucketName", "responseElements.ConsoleLogin",
+	// GuardDuty, Macie, Inspector, Trusted Advisor.
+	"severity", "title", "name", "createdAt", "summary.description", "status", "uuid", "check-name",
+	"service.serviceName", "service.action.actionType",
+	"service.action.portProbeAction.portProbeDetails.remoteIpDetails.ipAddressV4",
+	"service.action.portProbeAction.portProbeDetails.localPortDetails.port",
+	// VPC flow, WAF, server access.
+	"action", "interface_id", "protocol", "httpRequest.clientIp",
+	"operation", "request_uri", "error_code", "requester", "http_status",
+	// Config.
+	"configurationItemStatus", "awsAccountId", "resourceType", "resourceId",
+	"configuration.complianceType", "configuration.configRuleList.configRuleName",
+}
+
+// protNode is a node of the tree of protectedPaths.
+type protNode struct {
+	whole bool // the value at this path is kept whole
+	kids  map[string]*protNode
+}
+
+var protected = func() *protNode {
+	root := &protNode{}
+	for _, p := range protectedPaths {
+		n := root
+		for _, seg := range strings.Split(p, ".") {
+			if n.kids == nil {
+				n.kids = map[string]*protNode{}
+			}
+			if n.kids[seg] == nil {
+				n.kids[seg] = &protNode{}
+			}
+			n = n.kids[seg]
+		}
+		n.whole = true
+	}
+	return root
+}()
+
+func (n *protNode) kid(k string) *protNode {
+	if n == nil || n.whole {
+		return n
+	}
+	return n.kids[k]
 }
 
 func isMarker(k string) bool {
@@ -87,14 +142,18 @@ func trim(orig *pyjson.Object, size int) []byte {
 	if len(data) <= MaxEvent {
 		return data
 	}
-	shrinkStrings(collectStrings(m, host, true), len(data)-MaxEvent)
+	shrinkStrings(collectStrings(m, host, true), len(data)-MaxEvent, stringFloor)
 	if data = pyjson.Marshal(m); len(data) <= MaxEvent {
 		return data
 	}
-	if data, host = dropMembers(m, host, data); len(data) <= MaxEvent {
+	if data = dropMembers(m, host, data); len(data) <= MaxEvent {
 		return data
 	}
-	shrinkStrings(collectStrings(m, host, false), len(data)-MaxEvent)
+	shrinkStrings(collectStrings(m, host, true), len(data)-MaxEvent, minStringBudget)
+	if data = pyjson.Marshal(m); len(data) <= MaxEvent {
+		return data
+	}
+	shrinkStrings(collectStrings(m, host, false), len(data)-MaxEvent, minStringBudget)
 	if data = pyjson.Marshal(m); len(data) <= MaxEvent {
 		return data
 	}
@@ -120,12 +179,16 @@ func (r *strRef) set(s string) {
 }
 
 // collectStrings lists the string values that may be shortened: never
-// "integration" or the markers; with keep, not the identifying members of
+// "integration" or the markers; with keep, not the protected paths of
 // host either.
 func collectStrings(m, host *pyjson.Object, keep bool) []strRef {
 	var refs []strRef
-	var walk func(v pyjson.Value, obj *pyjson.Object, key string, arr []pyjson.Value, idx int)
-	walk = func(v pyjson.Value, obj *pyjson.Object, key string, arr []pyjson.Value, idx int) {
+	// prot is the protection of v's path under host; nil outside it.
+	var walk func(v pyjson.Value, prot *protNode, obj *pyjson.Object, key string, arr []pyjson.Value, idx int)
+	walk = func(v pyjson.Value, prot *protNode, obj *pyjson.Object, key string, arr []pyjson.Value, idx int) {
+		if keep && prot != nil && prot.whole {
+			return
+		}
 		switch t := v.(type) {
 		case string:
 			refs = append(refs, strRef{obj: obj, key: key, arr: arr, idx: idx, s: t, enc: encodedLen(t)})
@@ -133,30 +196,30 @@ func collectStrings(m, host *pyjson.Object, keep bool) []strRef {
 			if t == nil {
 				return
 			}
+			if t == host {
+				prot = protected
+			}
 			for _, k := range t.Keys() {
-				if t == m && k == "integration" {
-					continue
-				}
-				if t == host && (isMarker(k) || keep && identifying[k]) {
+				if t == m && k == "integration" || t == host && isMarker(k) {
 					continue
 				}
 				e, _ := t.Get(k)
-				walk(e, t, k, nil, 0)
+				walk(e, prot.kid(k), t, k, nil, 0)
 			}
 		case []pyjson.Value:
 			for i, e := range t {
-				walk(e, nil, "", t, i)
+				walk(e, prot, nil, "", t, i)
 			}
 		}
 	}
-	walk(m, nil, "", nil, 0)
+	walk(m, nil, nil, "", nil, 0)
 	return refs
 }
 
 // shrinkStrings cuts the longest strings to one common encoded length C,
-// the largest for which the bytes saved cover excess (never below
-// minStringBudget, in which case the saving may fall short).
-func shrinkStrings(refs []strRef, excess int) {
+// the largest for which the bytes saved cover excess (never below floor,
+// in which case the saving may fall short).
+func shrinkStrings(refs []strRef, excess, floor int) {
 	if len(refs) == 0 || excess <= 0 {
 		return
 	}
@@ -181,8 +244,8 @@ func shrinkStrings(refs []strRef, excess int) {
 			break
 		}
 	}
-	if limit < minStringBudget {
-		limit = minStringBudget
+	if limit < floor {
+		limit = floor
 	}
 	for i := range refs {
 		if refs[i].enc > limit {
@@ -241,32 +304,61 @@ func charCost(s string, i int) (int, int) {
 	return n, 6
 }
 
-// dropMembers removes members of host, largest encoding first (later
-// members first among equals), until the message fits. It returns the new
-// encoding and host (rebuilt, as deleting keys one by one is quadratic).
-func dropMembers(m, host *pyjson.Object, data []byte) ([]byte, *pyjson.Object) {
+// dropMembers removes members, largest encoding first (later members
+// first among equals), until the message fits: members of host, and
+// inside the protected paths' ancestors (requestParameters for
+// requestParameters.bucketName) their own unprotected members, so that a
+// large nested member goes before the small fields the rules need. The
+// removed members are listed by path (capped) and counted. It returns
+// the new encoding.
+func dropMembers(m, host *pyjson.Object, data []byte) []byte {
 	type cand struct {
+		obj  *pyjson.Object
 		key  string
-		pos  int
+		name string
 		cost int
 	}
 	var cands []cand
-	for i, k := range host.Keys() {
-		if isMarker(k) || identifying[k] || host == m && k == "integration" {
-			continue
+	var walk func(o *pyjson.Object, prot *protNode, prefix string)
+	var descend func(v pyjson.Value, prot *protNode, name string)
+	walk = func(o *pyjson.Object, prot *protNode, prefix string) {
+		for _, k := range o.Keys() {
+			if o == host && isMarker(k) || o == m && k == "integration" {
+				continue
+			}
+			v, _ := o.Get(k)
+			switch p := prot.kid(k); {
+			case p == nil:
+				cost := encodedLen(k) + len(": ") + len(pyjson.AppendValue(nil, v)) + len(", ")
+				cands = append(cands, cand{o, k, prefix + k, cost})
+			case !p.whole:
+				descend(v, p, prefix+k)
+			}
 		}
-		v, _ := host.Get(k)
-		cost := encodedLen(k) + len(": ") + len(pyjson.AppendValue(nil, v)) + len(", ")
-		cands = append(cands, cand{k, i, cost})
 	}
-	sort.Slice(cands, func(a, b int) bool {
-		if cands[a].cost != cands[b].cost {
-			return cands[a].cost > cands[b].cost
+	descend = func(v pyjson.Value, prot *protNode, name string) {
+		switch t := v.(type) {
+		case *pyjson.Object:
+			if t != nil {
+				walk(t, prot, name+".")
+			}
+		case []pyjson.Value:
+			for i, e := range t {
+				descend(e, prot, name+"["+strconv.Itoa(i)+"]")
+			}
 		}
-		return cands[a].pos > cands[b].pos
-	})
+	}
+	walk(host, protected, "")
+	// Stable on the reversed walk order: later members first among equals.
+	slices.Reverse(cands)
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].cost > cands[b].cost })
 
-	dropped := map[string]bool{}
+	type member struct {
+		obj *pyjson.Object
+		key string
+	}
+	dropped := map[member]bool{}
+	objs := map[*pyjson.Object]bool{}
 	var names []pyjson.Value
 	namesLen := 0
 	size := len(data)
@@ -275,9 +367,10 @@ func dropMembers(m, host *pyjson.Object, data []byte) ([]byte, *pyjson.Object) {
 		if size+overhead+namesLen <= MaxEvent {
 			break
 		}
-		dropped[c.key] = true
+		dropped[member{c.obj, c.key}] = true
+		objs[c.obj] = true
 		size -= c.cost
-		name := c.key
+		name := c.name
 		if encodedLen(name) > droppedNameMax {
 			name = truncateTo(name, droppedNameMax)
 		}
@@ -287,25 +380,17 @@ func dropMembers(m, host *pyjson.Object, data []byte) ([]byte, *pyjson.Object) {
 		}
 	}
 	if len(dropped) == 0 {
-		return data, host
+		return data
 	}
-	kept := pyjson.NewObject(host.Len() - len(dropped) + 2)
-	for _, k := range host.Keys() {
-		if !dropped[k] {
-			v, _ := host.Get(k)
-			kept.Set(k, v)
-		}
+	for o := range objs {
+		o.DeleteFunc(func(k string, _ pyjson.Value) bool { return dropped[member{o, k}] })
 	}
 	if names == nil {
 		names = []pyjson.Value{}
 	}
-	kept.Set(KeyDroppedFields, names)
-	kept.Set(KeyDroppedCount, pyjson.Number(strconv.Itoa(len(dropped))))
-	if host == m {
-		return pyjson.Marshal(kept), kept
-	}
-	m.Set("aws", kept)
-	return pyjson.Marshal(m), kept
+	host.Set(KeyDroppedFields, names)
+	host.Set(KeyDroppedCount, pyjson.Number(strconv.Itoa(len(dropped))))
+	return pyjson.Marshal(m)
 }
 
 // lastResort keeps "integration", the log_info strings (shortened) and the

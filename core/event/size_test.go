@@ -290,3 +290,111 @@ func TestEncodeRandom(t *testing.T) {
 		}
 	}
 }
+
+// An oversize CloudTrail event whose size is a policy of many small
+// statements: the policy goes, the fields the rules match on stay, and
+// the small strings elsewhere are not mangled.
+func TestEncodeLargeNestedPolicy(t *testing.T) {
+	bucket := "a-bucket-name-of-sixty-characters-which-is-long-0123456789ab"
+	arn := "arn:aws:sts::123456789012:assumed-role/an-administrator-role-name/session-name"
+	msg := trailMsg(t, func(ev *pyjson.Object) {
+		var st []pyjson.Value
+		for i := 0; i < 420; i++ {
+			st = append(st, obj(t, `{"Sid": "Statement`+strconv.Itoa(i)+`", "Effect": "Allow",
+				"Principal": {"AWS": "arn:aws:iam::123456789012:role/r`+strconv.Itoa(i)+`"},
+				"Action": ["s3:GetObject", "s3:PutObject"], "Resource": ["arn:aws:s3:::bucket/prefix`+strconv.Itoa(i)+`/*"],
+				"Condition": {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}}`))
+		}
+		policy := pyjson.NewObject(2)
+		policy.Set("Version", "2012-10-17")
+		policy.Set("Statement", st)
+		rp := pyjson.NewObject(3)
+		rp.Set("bucketName", bucket)
+		rp.Set("policy", policy)
+		rp.Set("Host", "bucket.s3.amazonaws.com")
+		ev.Set("requestParameters", rp)
+		ev.Set("userIdentity", obj(t, `{"type": "AssumedRole", "arn": "`+arn+`", "accountId": "123456789012"}`))
+		ev.Set("sourceIPAddress", "198.51.100.7")
+		ev.Set("errorCode", "AccessDenied")
+		ev.Set("userAgent", "[aws-cli/2.15.0 Python/3.11.6 Linux/6.5.0 exe/x86_64.ubuntu.22 prompt/off command/s3api.put-bucket-policy]")
+	})
+	data, trimmed := Encode(msg)
+	if !trimmed {
+		t.Fatal("not trimmed")
+	}
+	aws := checkTrimmed(t, data, len(pyjson.Marshal(msg)))
+	rp, _ := aws["requestParameters"].(map[string]any)
+	if rp["bucketName"] != bucket || rp["Host"] != "bucket.s3.amazonaws.com" {
+		t.Errorf("requestParameters = %v", rp)
+	}
+	if _, ok := rp["policy"]; ok {
+		t.Error("policy kept")
+	}
+	ui, _ := aws["userIdentity"].(map[string]any)
+	if ui["arn"] != arn || ui["type"] != "AssumedRole" {
+		t.Errorf("userIdentity = %v", ui)
+	}
+	for k, v := range map[string]string{"eventName": "PutObject", "eventSource": "s3.amazonaws.com",
+		"sourceIPAddress": "198.51.100.7", "errorCode": "AccessDenied", "awsRegion": "us-east-1"} {
+		if aws[k] != v {
+			t.Errorf("%s = %v, want %s", k, aws[k], v)
+		}
+	}
+	if ua, _ := aws["userAgent"].(string); strings.HasSuffix(ua, TruncatedSuffix) {
+		t.Errorf("userAgent cut: %s", ua)
+	}
+	names, _ := aws[KeyDroppedFields].([]any)
+	if len(names) != 1 || names[0] != "requestParameters.policy" || aws[KeyDroppedCount] != float64(1) {
+		t.Errorf("dropped %v (%v)", names, aws[KeyDroppedCount])
+	}
+}
+
+// Protected paths cross arrays: GuardDuty's port probe details keep the
+// address and port the rules print while their other members go.
+func TestEncodeProtectedInArrays(t *testing.T) {
+	var details []pyjson.Value
+	for i := 0; i < 3; i++ {
+		details = append(details, obj(t, `{"localPortDetails": {"port": 22, "portName": "SSH"},
+			"remoteIpDetails": {"ipAddressV4": "203.0.113.`+strconv.Itoa(i)+`", "organization": {"asn": "1", "isp": [`+strings.Repeat("1, ", 10000)+`1]}}}`))
+	}
+	// Built on a CloudTrail message so that no reformatting splits the
+	// details: only the protected paths are under test.
+	msg := trailMsg(t, func(ev *pyjson.Object) {
+		svc := obj(t, `{"serviceName": "guardduty", "action": {"actionType": "PORT_PROBE", "portProbeAction": {"blocked": false}}}`)
+		a, _ := svc.Get("action")
+		ppa, _ := a.(*pyjson.Object).Get("portProbeAction")
+		ppa.(*pyjson.Object).Set("portProbeDetails", details)
+		ev.Set("service", svc)
+		ev.Set("title", "Unprotected port probed")
+		ev.Set("other", strings.Repeat("o", 500))
+	})
+	msgs := []*pyjson.Object{msg}
+	data, trimmed := Encode(msgs[0])
+	if !trimmed || len(data) > MaxEvent {
+		t.Fatalf("trimmed %v, %d bytes", trimmed, len(data))
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	aws := m["aws"].(map[string]any)
+	if aws["title"] != "Unprotected port probed" || aws[KeyTruncated] != true || aws["other"] != strings.Repeat("o", 500) {
+		t.Errorf("aws = %.300v", aws)
+	}
+	names, _ := aws[KeyDroppedFields].([]any)
+	if len(names) == 0 || names[0] != "service.action.portProbeAction.portProbeDetails[2].remoteIpDetails.organization" {
+		t.Errorf("dropped %v", names)
+	}
+	act := aws["service"].(map[string]any)["action"].(map[string]any)
+	if act["actionType"] != "PORT_PROBE" {
+		t.Errorf("action = %v", act)
+	}
+	for i, d := range act["portProbeAction"].(map[string]any)["portProbeDetails"].([]any) {
+		d := d.(map[string]any)
+		ip := d["remoteIpDetails"].(map[string]any)["ipAddressV4"]
+		port := d["localPortDetails"].(map[string]any)["port"]
+		if ip != "203.0.113."+strconv.Itoa(i) || port != float64(22) {
+			t.Errorf("detail %d: ip %v port %v", i, ip, port)
+		}
+	}
+}

@@ -36,9 +36,67 @@ func (e *SyntaxError) Repr() string {
 // normally validate the text before decoding.
 var ErrInvalidUTF8 = errors.New("pyjson: invalid UTF-8 in input")
 
-// maxDepth bounds nesting; Python raises RecursionError near 1000 levels,
-// we only need to protect the Go stack.
-const maxDepth = 10000
+// Default limits (see Limits).
+const (
+	// DefaultMaxValueBytes is far above any single CloudTrail record,
+	// Config item, GuardDuty finding or EventBridge event (AWS caps
+	// those at a few hundred kilobytes), and small enough that the
+	// decoded value of the worst input of that size stays a few tens of
+	// megabytes.
+	DefaultMaxValueBytes = 8 << 20
+	// DefaultMaxValues bounds the JSON values (scalars, objects, arrays)
+	// of one value: "[0,0,0,...]" costs about 30 bytes of memory per
+	// input byte, so bytes alone would not bound memory.
+	DefaultMaxValues = 1 << 18
+	// DefaultMaxDepth bounds nesting. Python raises RecursionError near
+	// 1000 levels; this only protects the Go stack.
+	DefaultMaxDepth = 10000
+)
+
+// Limits bounds what decoding one value may cost, so that memory stays
+// bounded whatever the input holds. A zero field means its default.
+//
+// The limits apply to each value the Decoder returns or passes to a
+// callback: with DecodeStreaming, to each element of the streamed array
+// and each other top-level member, not to the whole document.
+// Whitespace between values is skipped without being kept and does not
+// count; whitespace inside a value counts towards MaxValueBytes.
+type Limits struct {
+	MaxValueBytes int64 // input bytes of one value
+	MaxValues     int   // JSON values (scalars, objects, arrays) inside one value
+	MaxDepth      int   // nesting of objects and arrays
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxValueBytes <= 0 {
+		l.MaxValueBytes = DefaultMaxValueBytes
+	}
+	if l.MaxValues <= 0 {
+		l.MaxValues = DefaultMaxValues
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	return l
+}
+
+// LimitError reports a value that exceeds one of the Limits. Offset is
+// the byte offset where the value starts.
+type LimitError struct {
+	Name   string // "MaxValueBytes", "MaxValues" or "MaxDepth"
+	Limit  int64
+	Offset int64
+}
+
+func (e *LimitError) Error() string {
+	switch e.Name {
+	case "MaxValueBytes":
+		return fmt.Sprintf("value at byte %d is larger than %d bytes (%s)", e.Offset, e.Limit, e.Name)
+	case "MaxValues":
+		return fmt.Sprintf("value at byte %d holds more than %d JSON values (%s)", e.Offset, e.Limit, e.Name)
+	}
+	return fmt.Sprintf("value at byte %d is nested deeper than %d levels (%s)", e.Offset, e.Limit, e.Name)
+}
 
 const maxInterned = 4096
 
@@ -51,7 +109,9 @@ type Decoder struct {
 	pos, end int
 	err      error // sticky: io.EOF once the input is exhausted
 
-	// Position of buf[0] in the input, for error messages.
+	// Position of buf[0]: base in bytes from the start of the input, the
+	// others from the origin (see SetOrigin), for error messages.
+	origin   int64 // byte offset where positions start
 	base     int64 // bytes
 	baseChar int64 // code points
 	lines    int64 // newlines before buf[0]
@@ -60,16 +120,50 @@ type Decoder struct {
 	scratch []byte
 	keys    map[string]string
 	depth   int
+
+	// Limits bounds each value decoded; set it before decoding.
+	Limits Limits
+	lim    Limits
+	start  int64 // input offset where the current value starts
+	values int   // values seen in the current value
 }
 
 // NewDecoder returns a Decoder reading from r.
 func NewDecoder(r io.Reader) *Decoder {
-	return &Decoder{r: r, buf: make([]byte, 0, 64<<10)}
+	return &Decoder{r: r, buf: make([]byte, 0, 64<<10), start: -1}
 }
 
 // NewDecoderBytes returns a Decoder over b; b is not modified.
 func NewDecoderBytes(b []byte) *Decoder {
-	return &Decoder{buf: b, end: len(b), err: io.EOF}
+	return &Decoder{buf: b, end: len(b), err: io.EOF, start: -1}
+}
+
+// begin starts accounting a value at the current position.
+func (d *Decoder) begin() {
+	d.lim = d.Limits.withDefaults()
+	d.start = d.base + int64(d.pos)
+	d.values = 0
+}
+
+// finish ends accounting the current value: fill only sees the bytes a
+// value needed beyond the window, this checks the value's exact size.
+func (d *Decoder) finish(err error) error {
+	start := d.start
+	d.start = -1
+	if err == nil && d.base+int64(d.pos)-start > d.lim.MaxValueBytes {
+		return &LimitError{Name: "MaxValueBytes", Limit: d.lim.MaxValueBytes, Offset: start}
+	}
+	return err
+}
+
+// one decodes one value with the limits applied.
+func (d *Decoder) one() (Value, error) {
+	d.begin()
+	v, err := d.value(true)
+	if err = d.finish(err); err != nil {
+		return nil, err
+	}
+	return v, nil
 }
 
 // fill discards the input before d.pos and reads more. It reports whether
@@ -83,6 +177,12 @@ func (d *Decoder) fill() bool {
 		d.account(d.buf[:d.pos])
 		n := copy(d.buf[:cap(d.buf)], d.buf[d.pos:d.end])
 		d.pos, d.end = 0, n
+	}
+	// Everything in the window belongs to the current value: fill is
+	// only called when the value needs more input.
+	if d.start >= 0 && d.base+int64(d.end)-d.start > d.lim.MaxValueBytes {
+		d.err = &LimitError{Name: "MaxValueBytes", Limit: d.lim.MaxValueBytes, Offset: d.start}
+		return false
 	}
 	if d.end == cap(d.buf) {
 		nb := make([]byte, d.end, 2*cap(d.buf)+4096)
@@ -108,6 +208,13 @@ func (d *Decoder) fill() bool {
 }
 
 func (d *Decoder) account(b []byte) {
+	if d.origin > d.base {
+		// The origin lies in b: positions restart there.
+		o := int(d.origin - d.base)
+		d.baseChar, d.lines, d.lineChar = 0, 0, 0
+		d.base += int64(o)
+		b = b[o:]
+	}
 	if n := bytes.Count(b, []byte{'\n'}); n > 0 {
 		i := bytes.LastIndexByte(b, '\n')
 		d.lines += int64(n)
@@ -123,14 +230,17 @@ func (d *Decoder) syntax(msg string, i int) error {
 	if d.err != nil && d.err != io.EOF {
 		return d.err
 	}
-	b := d.buf[:i]
-	e := &SyntaxError{Msg: msg, Offset: d.base + int64(i)}
-	e.Char = d.baseChar + int64(utf8.RuneCount(b))
-	line, lineChar := d.lines, d.lineChar
+	lo, baseChar, line, lineChar := 0, d.baseChar, d.lines, d.lineChar
+	if d.origin > d.base {
+		lo, baseChar, line, lineChar = int(d.origin-d.base), 0, 0, 0
+	}
+	b := d.buf[lo:i]
+	e := &SyntaxError{Msg: msg, Offset: d.base + int64(i) - d.origin}
+	e.Char = baseChar + int64(utf8.RuneCount(b))
 	if n := bytes.Count(b, []byte{'\n'}); n > 0 {
 		j := bytes.LastIndexByte(b, '\n')
 		line += int64(n)
-		lineChar = d.baseChar + int64(utf8.RuneCount(b[:j+1]))
+		lineChar = baseChar + int64(utf8.RuneCount(b[:j+1]))
 	}
 	e.Line = line + 1
 	e.Col = e.Char - lineChar + 1
@@ -141,6 +251,16 @@ func (d *Decoder) syntax(msg string, i int) error {
 // expecting msg.
 func (d *Decoder) readErr(msg string, i int) error {
 	return d.syntax(msg, i)
+}
+
+// SetOrigin makes the current position the start of the input for the
+// positions that errors report, as if decoding started there: Python's
+// raw_decode of the rest of a string. InputOffset is not affected.
+func (d *Decoder) SetOrigin() {
+	d.origin = d.base + int64(d.pos)
+	if d.pos == 0 {
+		d.baseChar, d.lines, d.lineChar = 0, 0, 0
+	}
 }
 
 // InputOffset returns the byte offset of the current position.
@@ -222,13 +342,13 @@ func (d *Decoder) CheckBOM() error {
 // RawDecode decodes one value starting exactly at the current position,
 // like json.JSONDecoder.raw_decode: leading whitespace is an error.
 func (d *Decoder) RawDecode() (Value, error) {
-	return d.value(true)
+	return d.one()
 }
 
 // Decode skips whitespace and decodes the next value.
 func (d *Decoder) Decode() (Value, error) {
 	d.skipWS()
-	return d.value(true)
+	return d.one()
 }
 
 // End skips trailing whitespace and reports "Extra data" if anything else
@@ -247,7 +367,13 @@ func (d *Decoder) End() error {
 // Load decodes a whole document with json.load semantics: no BOM,
 // whitespace around exactly one value.
 func Load(r io.Reader) (Value, error) {
-	return loadDoc(NewDecoder(r))
+	return NewDecoder(r).Load()
+}
+
+// Load decodes the whole rest of the input as one document, as the
+// package's Load function does, with the Decoder's limits.
+func (d *Decoder) Load() (Value, error) {
+	return loadDoc(d)
 }
 
 // Unmarshal decodes data with json.loads semantics.
@@ -300,8 +426,9 @@ func (d *Decoder) DecodeStreaming(name string, fn func(Value) error) (Value, err
 		if !ok || c != '"' {
 			return nil, d.syntax("Expecting property name enclosed in double quotes", d.pos)
 		}
+		d.begin()
 		key, err := d.str(true, true)
-		if err != nil {
+		if err = d.finish(err); err != nil {
 			return nil, err
 		}
 		d.skipWS()
@@ -316,7 +443,7 @@ func (d *Decoder) DecodeStreaming(name string, fn func(Value) error) (Value, err
 				return nil, err
 			}
 			v = []Value{}
-		} else if v, err = d.value(true); err != nil {
+		} else if v, err = d.one(); err != nil {
 			return nil, err
 		}
 		obj.Set(key, v)
@@ -337,7 +464,7 @@ func (d *Decoder) DecodeStreaming(name string, fn func(Value) error) (Value, err
 }
 
 func loadRest(d *Decoder) (Value, error) {
-	v, err := d.value(true)
+	v, err := d.one()
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +482,7 @@ func (d *Decoder) streamArray(fn func(Value) error) error {
 		return nil
 	}
 	for {
-		v, err := d.value(true)
+		v, err := d.one()
 		if err != nil {
 			return err
 		}
@@ -399,6 +526,9 @@ func (d *Decoder) value(keep bool) (Value, error) {
 	c, ok := d.peekByte()
 	if !ok {
 		return nil, d.readErr("Expecting value", d.pos)
+	}
+	if d.values++; d.values > d.lim.MaxValues {
+		return nil, &LimitError{Name: "MaxValues", Limit: int64(d.lim.MaxValues), Offset: d.start}
 	}
 	switch c {
 	case '"':
@@ -504,8 +634,8 @@ func (d *Decoder) number(keep bool) (Value, error) {
 }
 
 func (d *Decoder) object(keep bool) (Value, error) {
-	if d.depth++; d.depth > maxDepth {
-		return nil, d.syntax("Maximum nesting depth exceeded", d.pos)
+	if d.depth++; d.depth > d.lim.MaxDepth {
+		return nil, &LimitError{Name: "MaxDepth", Limit: int64(d.lim.MaxDepth), Offset: d.start}
 	}
 	d.pos++
 	var obj *Object
@@ -560,8 +690,8 @@ func (d *Decoder) object(keep bool) (Value, error) {
 }
 
 func (d *Decoder) array(keep bool) (Value, error) {
-	if d.depth++; d.depth > maxDepth {
-		return nil, d.syntax("Maximum nesting depth exceeded", d.pos)
+	if d.depth++; d.depth > d.lim.MaxDepth {
+		return nil, &LimitError{Name: "MaxDepth", Limit: int64(d.lim.MaxDepth), Offset: d.start}
 	}
 	d.pos++
 	var arr []Value

@@ -104,6 +104,28 @@ func (o *Object) Delete(k string) {
 	}
 }
 
+// DeleteFunc removes the members for which del returns true, keeping the
+// order of the others, in one pass.
+func (o *Object) DeleteFunc(del func(k string, v Value) bool) {
+	w := 0
+	for i, k := range o.keys {
+		if del(k, o.vals[i]) {
+			continue
+		}
+		o.keys[w], o.vals[w] = k, o.vals[i]
+		w++
+	}
+	clear(o.keys[w:])
+	clear(o.vals[w:])
+	o.keys, o.vals = o.keys[:w], o.vals[:w]
+	if o.index != nil {
+		clear(o.index)
+		for i, k := range o.keys {
+			o.index[k] = i
+		}
+	}
+}
+
 // Clone returns a deep copy of o.
 func (o *Object) Clone() *Object {
 	c := NewObject(len(o.keys))
