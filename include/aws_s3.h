@@ -115,6 +115,7 @@ extern "C" {
 #define AWS_S3_EXIT_SQS             21  /* SQS fetch/delete failure or missing subscriber arguments */
 #define AWS_S3_EXIT_REGION          22  /* invalid region */
 #define AWS_S3_EXIT_PROFILE         23  /* AWS profile not found */
+#define AWS_S3_EXIT_LOCKED          24  /* another run held the state database for 30 s (not a script code) */
 
 #define AWS_S3_ENOTINIT  (-1) /* aws_s3_run before a successful aws_s3_init */
 #define AWS_S3_EINVAL    (-2) /* NULL or malformed argument: host without
@@ -183,8 +184,11 @@ EXPORTED int aws_s3_init(const aws_s3_host *host);
  *
  * target_json (read only, owned by the caller) is one JSON object with
  * exactly one of the keys "bucket", "service" or "subscriber", and
- * optionally "skip_on_error" ("yes"/"no", default "no") and "debug"
- * (0..3, the script's --debug level; default 0). Values are strings as
+ * optionally "skip_on_error" ("yes"/"no", default "no"), "debug"
+ * (0..3, the script's --debug level; default 0), and "connect_timeout"
+ * and "read_timeout" (numbers of seconds, 1..3600, default 60: TCP+TLS
+ * connect, and response headers or a body read making no progress, of
+ * every AWS call). Values in the kind's object are strings as
  * wazuh-modulesd keeps them (the keys of wm_aws_dump), absent = not set:
  *
  *   "bucket": { "type", "name", "access_key", "secret_key", "aws_profile",

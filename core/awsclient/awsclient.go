@@ -3,7 +3,8 @@
 // keys, a named profile or the SDK default chain (environment, shared
 // files, web identity, IMDS); an optional role assumed through STS;
 // service_endpoint for S3 (path-style, for non-AWS endpoints) and for EC2;
-// standard retries with 10 attempts.
+// standard retries with 10 attempts; botocore's connect and read timeouts
+// (60 s each unless the target sets them) on every client.
 package awsclient
 
 import (
@@ -50,6 +51,7 @@ func New(ctx context.Context, t config.Target) (*Clients, error) {
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryMaxAttempts(MaxAttempts),
 		awsconfig.WithRetryMode(aws.RetryModeStandard),
+		awsconfig.WithHTTPClient(httpClient(t.ConnectTimeout, t.ReadTimeout)),
 		// S3-compatible servers (and older AWS SDKs' peers) reject or
 		// mishandle the new default checksums; the reference never sent them.
 		awsconfig.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
@@ -70,6 +72,7 @@ func New(ctx context.Context, t config.Target) (*Clients, error) {
 		}
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
+	base.HTTPClient = withIdle(base.HTTPClient, t.ReadTimeout)
 	if base.Region == "" {
 		// boto3 falls back to the global us-east-1 endpoint.
 		base.Region = "us-east-1"

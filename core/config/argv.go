@@ -32,7 +32,17 @@ type option struct {
 	kind                    argKind
 }
 
-func (o *option) name() string { return o.short + "/" + o.long }
+// extension reports an option the script did not have: long only, and
+// matched only in full, so that the script's abbreviations and their
+// ambiguity messages stay what they were.
+func (o *option) extension() bool { return o.short == "" }
+
+func (o *option) name() string {
+	if o.short == "" {
+		return o.long
+	}
+	return o.short + "/" + o.long
+}
 
 var options = []*option{
 	{"-h", "--help", "help", "show this help message and exit", argHelp},
@@ -64,6 +74,9 @@ var options = []*option{
 	{"-st", "--sts_endpoint", "sts_endpoint", "URL for the VPC endpoint to use to obtain the STS token.", argValue},
 	{"-se", "--service_endpoint", "service_endpoint", "URL for the endpoint to use to obtain the logs.", argValue},
 	{"-rd", "--iam_role_duration", "iam_role_duration", "The duration, in seconds, of the role session. Value can range from 900s to the max session duration set for the role.", argValue},
+	// Not in the script: timeouts of every AWS call (botocore's defaults).
+	{"", "--connect-timeout", "connect_timeout", "Seconds to wait for a connection to AWS (TCP and TLS), 1 to 3600. Default: 60.", argValue},
+	{"", "--read-timeout", "read_timeout", "Seconds to wait for a response, or for more of its body, 1 to 3600. Default: 60.", argValue},
 }
 
 // optionStrings lists every option string in argparse's registration order.
@@ -76,10 +89,13 @@ func optionStrings() []struct {
 		o *option
 	}
 	for _, o := range options {
+		if o.short != "" {
+			out = append(out, struct {
+				s string
+				o *option
+			}{o.short, o})
+		}
 		out = append(out, struct {
-			s string
-			o *option
-		}{o.short, o}, struct {
 			s string
 			o *option
 		}{o.long, o})
@@ -124,7 +140,7 @@ func classify(arg string) (*match, error) {
 	if len(arg) > 1 && arg[1] == '-' {
 		prefix, val, hasVal := strings.Cut(arg, "=")
 		for _, e := range optionStrings() {
-			if strings.HasPrefix(e.s, prefix) {
+			if strings.HasPrefix(e.s, prefix) && !e.o.extension() {
 				m := &match{opt: e.o, str: e.s}
 				if hasVal {
 					m.explicit = &val
@@ -340,6 +356,8 @@ func checkType(o *option, v string) error {
 		_, err = ValidRegions(v)
 	case "iam_role_duration":
 		_, err = ValidDuration(v)
+	case "connect_timeout", "read_timeout":
+		_, err = ValidTimeout(v)
 	}
 	return err
 }
@@ -395,6 +413,12 @@ func argvTarget(v map[string]string, debug int) (Target, error) {
 	if d := v["iam_role_duration"]; d != "" {
 		t.IAMRoleDuration, _ = ValidDuration(d)
 	}
+	if s, ok := v["connect_timeout"]; ok {
+		t.ConnectTimeout, _ = ValidTimeout(s)
+	}
+	if s, ok := v["read_timeout"]; ok {
+		t.ReadTimeout, _ = ValidTimeout(s)
+	}
 	if a, ok := v["aws_account_id"]; ok {
 		t.AccountIDs, _ = ValidAccountIDs(a)
 	}
@@ -425,6 +449,9 @@ func Help(prog string) string {
 		if o.kind == argValue {
 			meta := strings.ToUpper(o.dest)
 			inv = o.short + " " + meta + ", " + o.long + " " + meta
+			if o.short == "" {
+				inv = o.long + " " + meta
+			}
 		}
 		lines := strings.Split(o.help, "\n")
 		if len(inv) <= 20 {

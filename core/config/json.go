@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // FromJSON parses the target that cshim passes to aws_s3_run: one bucket,
@@ -33,7 +34,9 @@ import (
 //	    "access_key": "...", "secret_key": "..."   (deprecated)
 //	  },
 //	  "skip_on_error": "no",           optional, "yes" or "no"
-//	  "debug": 2                       optional integer 0..3
+//	  "debug": 2,                      optional integer 0..3
+//	  "connect_timeout": 60,           optional seconds, 1..3600
+//	  "read_timeout": 60               optional seconds, 1..3600
 //	}
 //
 // Service keys: type (inspector, cloudwatchlogs), access_key, secret_key,
@@ -65,6 +68,8 @@ func FromJSON(data []byte) (Target, error) {
 		body    json.RawMessage
 		skip    bool
 		debug   int
+		connect time.Duration
+		read    time.Duration
 		nkinds  int
 		unknown []string
 	)
@@ -84,6 +89,20 @@ func FromJSON(data []byte) (Target, error) {
 		case "debug":
 			if err := json.Unmarshal(v, &debug); err != nil || debug < 0 || debug > 3 {
 				return Target{}, fmt.Errorf("config: target JSON: \"debug\" must be an integer from 0 to 3, not %s", v)
+			}
+		case "connect_timeout", "read_timeout":
+			var f *float64
+			if err := json.Unmarshal(v, &f); err != nil || f == nil {
+				return Target{}, fmt.Errorf("config: target JSON: %q must be a number of seconds, not %s", k, v)
+			}
+			d, err := timeoutSeconds(*f, string(v))
+			if err != nil {
+				return Target{}, fmt.Errorf("config: target JSON: %q: %v", k, err)
+			}
+			if k == "connect_timeout" {
+				connect = d
+			} else {
+				read = d
 			}
 		default:
 			unknown = append(unknown, k)
@@ -133,6 +152,7 @@ func FromJSON(data []byte) (Target, error) {
 		return Target{}, err
 	}
 	t.SkipOnError, t.Debug = skip, debug
+	t.ConnectTimeout, t.ReadTimeout = connect, read
 	return t, nil
 }
 
@@ -296,5 +316,11 @@ func TargetJSON(t Target) ([]byte, error) {
 	o.add(string(t.Kind), targetObject(t))
 	o.add("skip_on_error", yn(t.SkipOnError))
 	o.add("debug", t.Debug)
+	if t.ConnectTimeout != 0 {
+		o.add("connect_timeout", t.ConnectTimeout.Seconds())
+	}
+	if t.ReadTimeout != 0 {
+		o.add("read_timeout", t.ReadTimeout.Seconds())
+	}
 	return json.Marshal(o)
 }

@@ -1,5 +1,7 @@
 package config
 
+import "time"
+
 // Kind says which of the script's three modes a target runs.
 type Kind string
 
@@ -63,6 +65,13 @@ type Target struct {
 	SkipOnError     bool
 	Reparse         bool
 	Debug           int // the script's --debug level (0..3)
+
+	// Timeouts of every AWS call; 0 = the default (botocore's 60 s).
+	// ConnectTimeout bounds the TCP connect and the TLS handshake,
+	// ReadTimeout the wait for the response headers and any read of
+	// the body that makes no progress.
+	ConnectTimeout time.Duration
+	ReadTimeout    time.Duration
 
 	// Service mode.
 	LogGroups        []string

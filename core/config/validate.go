@@ -204,3 +204,26 @@ func ValidSQSName(s string) error {
 	}
 	return nil
 }
+
+// Bounds of the connect and read timeouts, in seconds.
+const (
+	MinTimeout = 1
+	MaxTimeout = 3600
+)
+
+// ValidTimeout parses a timeout in seconds (a decimal number, fractions
+// allowed) from MinTimeout to MaxTimeout.
+func ValidTimeout(s string) (time.Duration, error) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return 0, fmt.Errorf("Invalid timeout: '%s'. Value must be a number of seconds.", s)
+	}
+	return timeoutSeconds(f, s)
+}
+
+func timeoutSeconds(f float64, text string) (time.Duration, error) {
+	if !(f >= MinTimeout && f <= MaxTimeout) {
+		return 0, fmt.Errorf("Invalid timeout: '%s'. Value must be between %d and %d seconds.", text, MinTimeout, MaxTimeout)
+	}
+	return time.Duration(f * float64(time.Second)), nil
+}

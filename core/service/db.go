@@ -50,6 +50,7 @@ type db struct {
 	path  string
 	sqldb *sql.DB
 	conn  *sql.Conn
+	lock  *state.Lock // taken by state.Open, held until close
 }
 
 func openDB(path, version string, log logging.Logger) (*db, error) {
@@ -61,6 +62,13 @@ func openDB(path, version string, log logging.Logger) (*db, error) {
 		}
 		return nil, err
 	}
+	lock := st.KeepLock()
+	opened := false
+	defer func() {
+		if !opened {
+			lock.Release()
+		}
+	}()
 	if err := st.Close(); err != nil {
 		return nil, sqlErr(err)
 	}
@@ -81,7 +89,8 @@ func openDB(path, version string, log logging.Logger) (*db, error) {
 		sqldb.Close()
 		return nil, sqlErr(err)
 	}
-	return &db{path: path, sqldb: sqldb, conn: conn}, nil
+	opened = true
+	return &db{path: path, sqldb: sqldb, conn: conn, lock: lock}, nil
 }
 
 // close runs PRAGMA optimize as the reference does and closes the file.
@@ -93,6 +102,7 @@ func (d *db) close() error {
 	if e := d.sqldb.Close(); err == nil {
 		err = e
 	}
+	d.lock.Release()
 	return err
 }
 

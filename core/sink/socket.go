@@ -155,6 +155,9 @@ func (s *Socket) try(event []byte) (retryKind, error) {
 			if !outage(err) {
 				return retryNone, err
 			}
+			if err := notSocket(s.path); err != nil {
+				return retryNone, &Error{Op: "connect", Path: s.path, Err: err}
+			}
 			s.reportDownLocked(err)
 			return retryConnect, nil
 		}
@@ -234,6 +237,39 @@ func (s *Socket) connectLocked() error {
 	s.conn, s.raw = c, raw
 	return nil
 }
+
+// notSocket returns a *NotSocketError when path exists but is not a
+// socket. The kernel answers ECONNREFUSED for a regular file or a directory
+// as it does for a socket nobody listens on, but no restart of agentd cures
+// a file in the socket's place, so it must not be retried like an outage.
+func notSocket(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil
+	}
+	m := fi.Mode()
+	what := "a file of mode " + m.String()
+	switch {
+	case m.Type() == os.ModeSocket:
+		return nil
+	case m.IsRegular():
+		what = "a regular file"
+	case m.IsDir():
+		what = "a directory"
+	case m&os.ModeNamedPipe != 0:
+		what = "a named pipe"
+	}
+	return &NotSocketError{Path: path, What: what}
+}
+
+// NotSocketError reports a queue path taken by something other than a
+// socket: an installation error that waiting cannot cure.
+type NotSocketError struct {
+	Path string
+	What string // "a regular file", "a directory", ...
+}
+
+func (e *NotSocketError) Error() string { return "is " + e.What + ", not a socket" }
 
 // errno digs the syscall.Errno out of a net error, so that outage can
 // classify it.

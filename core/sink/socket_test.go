@@ -454,3 +454,54 @@ func TestSocketFullQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestSocketPathNotSocket(t *testing.T) {
+	fast(t)
+	dir := queueDir(t)
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(dir, "dir")
+	if err := os.Mkdir(sub, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for path, what := range map[string]string{file: "a regular file", sub: "a directory"} {
+		logs := &logBuf{}
+		s := NewSocket(path, logging.NewScript(logs, 1))
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := s.Send(ctx, []byte("x"))
+		cancel()
+		s.Close()
+		var ns *NotSocketError
+		if !errors.As(err, &ns) || ns.What != what {
+			t.Fatalf("Send to %s = %v, want a *NotSocketError for %s", path, err, what)
+		}
+		want := "sink: connect " + path + ": is " + what + ", not a socket"
+		if err.Error() != want {
+			t.Errorf("error = %q, want %q", err, want)
+		}
+		if strings.Contains(logs.String(), "Wazuh must be running") {
+			t.Errorf("%s reported as an outage:\n%s", what, logs)
+		}
+	}
+}
+
+// A socket file that nobody listens on (agentd died without removing it)
+// is an outage, not a wrong path: Send waits.
+func TestSocketStaleSocketWaits(t *testing.T) {
+	fast(t)
+	path := filepath.Join(queueDir(t), "queue")
+	l := listen(t, path)
+	l.close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatal(err)
+	}
+	s := NewSocket(path, nil)
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := s.Send(ctx, []byte("x")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Send to a stale socket = %v, want it to wait until the context ends", err)
+	}
+}

@@ -96,6 +96,7 @@ type DB struct {
 	committed chan struct{} // closed and replaced at every commit
 	err       error         // sticky: a failed commit lost recorded rows
 	tables    map[string]*Table
+	lock      *Lock // lock.go; held until Close
 
 	begun chan struct{} // a transaction was opened
 	full  chan struct{} // the open transaction holds CommitRows rows
@@ -106,8 +107,9 @@ type DB struct {
 // Open opens (creating it and its directory when missing) the state
 // database at path and brings its metadata table to version, as the
 // reference's check_metadata_version does (reference-wodle.md §2.2).
-// Failures are *Error with Code exit.SQLite.
-func Open(path, version string, log logging.Logger) (*DB, error) {
+// Failures are *Error with Code exit.SQLite. It first takes the database's
+// lock (lock.go), waiting up to LockWait or until ctx ends for another run.
+func OpenContext(ctx context.Context, path, version string, log logging.Logger) (*DB, error) {
 	if log == nil {
 		log = logging.Discard{}
 	}
@@ -121,6 +123,16 @@ func Open(path, version string, log logging.Logger) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
 		return nil, operr(err)
 	}
+	lock, err := lockDB(ctx, abs, LockWait, log)
+	if err != nil {
+		return nil, err
+	}
+	opened := false
+	defer func() {
+		if !opened {
+			lock.Release()
+		}
+	}()
 	// A file: URI so that '?' or '#' in the path cannot be taken for
 	// parameters; the journal mode is left alone (rollback journal unless
 	// the file says otherwise) so the Python script can share the file.
@@ -152,6 +164,7 @@ func Open(path, version string, log logging.Logger) (*DB, error) {
 		sqldb.Close()
 		return nil, err
 	}
+	d.lock, opened = lock, true
 	go d.committer()
 	return d, nil
 }
@@ -417,6 +430,7 @@ func (d *DB) Close() error {
 	if e := d.sqldb.Close(); e != nil && err == nil {
 		err = sqlErr(e)
 	}
+	d.lock.Release()
 	return err
 }
 
