@@ -129,6 +129,9 @@ func TestSigtermMidRun(t *testing.T) {
 	if took > 5*time.Second {
 		t.Errorf("exited %v after SIGTERM, want < 5s", took)
 	}
+	if os.Getenv("AWS_S3_DEBUG_LOG") != "" {
+		t.Logf("first run:\n%s", tail(grep(h.log(), "aws")))
+	}
 	if len(first) >= objects*records {
 		t.Fatalf("every event was delivered before the stop: the scan was not interrupted:\n%s", tail(h.log()))
 	}
