@@ -199,10 +199,14 @@ func TestQueueReaderRestart(t *testing.T) {
 	d := h.start(t)
 	h.q.waitEvents(t, 200, 3*time.Minute)
 	lost := awsEvents(h.q.kill(t))
+	atKill := len(h.q.events())
 	time.Sleep(300 * time.Millisecond) // sends fail while nobody listens
 	h.q.bind(t)
 	h.waitLog(t, d, "Fetching logs finished.", 1, 3*time.Minute)
 	d.term(t, 10*time.Second)
+	if len(h.q.events()) == atKill {
+		t.Fatal("no event reached the new reader: the restart was not mid-scan")
+	}
 
 	log := h.log()
 	if !strings.Contains(log, "Successfully reconnected to 'queue/sockets/queue'") {
