@@ -6,19 +6,25 @@ BUILD    := build
 GOFLAGS  := -trimpath
 LDFLAGS  := -s -w
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+# Only aws_s3_* leaves the shared library (the Go runtime's cgo symbols
+# stay local, so they cannot collide with the host's).
+LIBLDFLAGS := -extldflags -Wl,--version-script=$(CURDIR)/goexport/exports.map
 
-.PHONY: all lib exe test gotest ctest asan corpus demo bench vet fmt clean
+.PHONY: all lib exe test gotest ctest asan corpus demo bench vet fmt clean modulesd-test
+
+# Wazuh agent sources with build-modulesd.sh (see its README).
+WAZUH_SRC ?= $(abspath ../shared/wazuh)
 
 all: lib exe
 
 lib: $(BUILD)/libaws_s3.so
 exe: $(BUILD)/aws-s3
 
-GOSRC := $(shell find core goexport cmd -name '*.go' -o -name '*.c' -o -name '*.h') go.mod go.sum
+GOSRC := $(shell find core goexport cmd -name '*.go' -o -name '*.c' -o -name '*.h' -o -name '*.map') go.mod go.sum
 
 $(BUILD)/libaws_s3.so: $(GOSRC) include/aws_s3.h
 	@mkdir -p $(BUILD)
-	CGO_ENABLED=1 $(GO) build $(GOFLAGS) -buildmode=c-shared -ldflags '$(LDFLAGS) -X main.version=$(VERSION)' -o $@ ./goexport
+	CGO_ENABLED=1 $(GO) build $(GOFLAGS) -buildmode=c-shared -ldflags '$(LDFLAGS) $(LIBLDFLAGS) -X main.version=$(VERSION)' -o $@ ./goexport
 	@rm -f $(BUILD)/libaws_s3.h
 
 $(BUILD)/aws-s3: $(GOSRC)
@@ -48,6 +54,18 @@ asan: lib exe
 # Replays the reference corpus through build/aws-s3 (needs moto_server).
 corpus: exe
 	tests/corpus/run.sh
+
+# A real wazuh-modulesd with the shim (built from $(WAZUH_SRC) into
+# build/modulesd, reused by the next run), tested end to end against
+# versitygw (tests/modulesd). cshim/apply.sh --check proves the built tree
+# holds exactly what the operators' script applies. Needs root and the
+# group wazuh.
+modulesd-test: lib exe
+	nice -n 10 sh $(WAZUH_SRC)/build-modulesd.sh $(CURDIR)/$(BUILD)/modulesd $(CURDIR)
+	sh cshim/apply.sh --check $(BUILD)/modulesd/wazuh
+	AWS_S3_MODULESD=$(CURDIR)/$(BUILD)/modulesd AWS_S3_LIBRARY=$(CURDIR)/$(BUILD)/libaws_s3.so \
+	AWS_S3_EXECUTABLE=$(CURDIR)/$(BUILD)/aws-s3 WAZUH_SRC=$(WAZUH_SRC) \
+	$(GO) test -count=1 -v -timeout 15m ./tests/modulesd/
 
 test: vet gotest ctest
 

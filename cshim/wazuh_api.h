@@ -25,6 +25,14 @@
 #define WM_IO_WRITE 0
 #define WM_IO_READ 1
 
+/* defs.h: the version macro. Wazuh 5.x names it __wazuh_version, 4.x
+ * __ossec_version; AWS_S3_API_OSSEC_VERSION builds the shim as against 4.x. */
+#ifdef AWS_S3_API_OSSEC_VERSION
+#define __ossec_version "v4.14.0"
+#else
+#define __wazuh_version "v5.1.0"
+#endif
+
 /* debug_op.h: the tagged logging macros over their _mt* functions. */
 void _mtdebug1(const char *tag, const char *file, int line, const char *func, const char *msg, ...)
     __attribute__((format(printf, 5, 6)));

@@ -45,6 +45,17 @@
 /* Bound of a run's captured output, like wm_exec's WM_STRING_MAX. */
 #define WM_AWS_OUTPUT_MAX (64 * 1024 * 1024)
 
+/* Wazuh's version for the state databases' metadata row. 5.x defines
+ * __wazuh_version, 4.x __ossec_version; without either the library runs
+ * bin/wazuh-control, which an agent may not have. */
+#if defined(__wazuh_version)
+#define WM_AWS_WAZUH_VERSION __wazuh_version
+#elif defined(__ossec_version)
+#define WM_AWS_WAZUH_VERSION __ossec_version
+#else
+#define WM_AWS_WAZUH_VERSION NULL
+#endif
+
 /* What the secrets look like in every line and dump the module writes. */
 #define WM_AWS_MASK "****"
 
@@ -76,6 +87,7 @@ static struct {
     aws_s3_version_func version;
     aws_s3_dump_func dump; /* optional: validation at start-up */
     aws_s3_free_func free;
+    aws_s3_set_log_at_func set_log_at; /* optional: lines with their origin */
 } wm_aws_lib;
 
 /* Read by the SIGTERM handler (wm_aws_stop): set before the first run. */
@@ -259,6 +271,30 @@ static void wm_aws_log(int level, const char *tag, const char *msg) {
     wm_aws_capture(level, msg);
 }
 
+/* A line with its origin in the library (aws_s3_set_log_at): ossec.log
+ * then names the collector's source (core/engine/engine.go:NNN at
+ * engine.(*run).fetch()) instead of this callback. */
+static void wm_aws_log_at(int level, const char *tag, const char *file, int line, const char *func, const char *msg) {
+    (void)tag;
+    switch (level) {
+    case AWS_S3_LOG_DEBUG:
+        _mtdebug1(WM_AWS_LOGTAG, file, line, func, "%s", msg);
+        break;
+    case AWS_S3_LOG_DEBUG_VERBOSE:
+        _mtdebug2(WM_AWS_LOGTAG, file, line, func, "%s", msg);
+        break;
+    case AWS_S3_LOG_INFO:
+        _mtinfo(WM_AWS_LOGTAG, file, line, func, "%s", msg);
+        break;
+    case AWS_S3_LOG_WARNING:
+        _mtwarn(WM_AWS_LOGTAG, file, line, func, "%s", msg);
+        break;
+    default:
+        _mterror(WM_AWS_LOGTAG, file, line, func, "%s", msg);
+    }
+    wm_aws_capture(level, msg);
+}
+
 /* Sends one message with one reconnection attempt; the caller holds the
  * queue mutex. */
 static int wm_aws_queue_send_locked(const char *payload, const char *location) {
@@ -331,6 +367,7 @@ static int wm_aws_load(void) {
     wm_aws_lib.version = version;
     wm_aws_lib.dump = (aws_s3_dump_func)so_get_function_sym(handle, "aws_s3_dump");
     wm_aws_lib.free = (aws_s3_free_func)so_get_function_sym(handle, "aws_s3_free");
+    wm_aws_lib.set_log_at = (aws_s3_set_log_at_func)so_get_function_sym(handle, "aws_s3_set_log_at");
     wm_aws_stop_fn = stop;
     wm_aws_lib.loaded = true;
     return 0;
@@ -425,12 +462,11 @@ static int wm_aws_setup(wm_aws *config) {
         .log = wm_aws_log,
         .send = wm_aws_send,
         .is_shutting_down = wm_aws_shutting_down,
-#ifdef __ossec_version
-        .version = __ossec_version,
-#else
-        .version = NULL,
-#endif
+        .version = WM_AWS_WAZUH_VERSION,
     };
+    if (wm_aws_lib.set_log_at != NULL) {
+        wm_aws_lib.set_log_at(wm_aws_log_at);
+    }
     int rc = wm_aws_lib.init(&host);
     if (rc != AWS_S3_OK) {
         mterror(WM_AWS_LOGTAG, "Can't initialize the AWS S3 library (code %d). Exiting...", rc);

@@ -26,6 +26,23 @@ typedef const aws_s3_host aws_s3_chost;
 /* Set by aws_s3_stop (possibly in a signal handler), cleared by init. */
 extern volatile sig_atomic_t aws_s3_stop_requested __attribute__((visibility("hidden")));
 
+/* Set by aws_s3_set_log_at; NULL: lines go to the host's log callback. */
+extern aws_s3_log_at_callback aws_s3_log_at_fn __attribute__((visibility("hidden")));
+
+static inline int bridge_has_log_at(void) {
+    return __atomic_load_n(&aws_s3_log_at_fn, __ATOMIC_ACQUIRE) != NULL;
+}
+
+static inline int bridge_log_at(int level, const char *tag, const char *file, int line, const char *func,
+                                const char *msg) {
+    aws_s3_log_at_callback fn = __atomic_load_n(&aws_s3_log_at_fn, __ATOMIC_ACQUIRE);
+    if (fn == NULL) {
+        return 0;
+    }
+    fn(level, tag, file, line, func, msg);
+    return 1;
+}
+
 static inline int bridge_stop_requested(void) { return aws_s3_stop_requested != 0; }
 static inline void bridge_clear_stop(void) { aws_s3_stop_requested = 0; }
 

@@ -8,6 +8,8 @@ import "C"
 
 import (
 	"context"
+	"runtime"
+	"strings"
 	"sync"
 	"time"
 	"unsafe"
@@ -39,11 +41,50 @@ type host struct {
 	downFn  C.aws_s3_is_shutting_down_callback
 }
 
-// log hands one line to the host at a Wazuh level (logging.Level*).
+// log hands one line to the host at a Wazuh level (logging.Level*): to
+// the callback of aws_s3_set_log_at with the line's origin when the host
+// set one, otherwise to its log callback.
 func (h *host) log(level int, msg string) {
 	cmsg := C.CString(msg)
 	defer C.free(unsafe.Pointer(cmsg))
+	if C.bridge_has_log_at() != 0 {
+		file, line, fn := origin()
+		cfile, cfn := C.CString(file), C.CString(fn)
+		defer C.free(unsafe.Pointer(cfile))
+		defer C.free(unsafe.Pointer(cfn))
+		if C.bridge_log_at(C.int(level), cLogTag, cfile, C.int(line), cfn, cmsg) != 0 {
+			return
+		}
+	}
 	C.bridge_log(h.logFn, C.int(level), cLogTag, cmsg)
+}
+
+// modulePath is the prefix origin strips from file and function names.
+const modulePath = "github.com/wazuh/aws-s3-go/"
+
+// origin is the code that logged the current line: the first caller
+// outside this method and the logging package, as a file relative to the
+// module ("core/engine/engine.go"), its line and function
+// ("engine.(*run).fetch"), so an operator reading ossec.log sees which
+// part of the collector spoke rather than the shim's callback.
+func origin() (file string, line int, function string) {
+	var pcs [16]uintptr
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, modulePath+"core/logging.") && f.Function != "main.(*host).log" {
+			file = f.File
+			if i := strings.Index(file, modulePath); i >= 0 {
+				file = file[i+len(modulePath):]
+			}
+			function = strings.TrimPrefix(f.Function, modulePath+"core/")
+			function = strings.TrimPrefix(function, modulePath)
+			return file, f.Line, function
+		}
+		if !more {
+			return "goexport", 0, "aws_s3"
+		}
+	}
 }
 
 // stopping reports whether the run should end: aws_s3_stop was called or

@@ -143,6 +143,16 @@ typedef void (*aws_s3_log_callback)(int level, const char *tag, const char *msg)
  */
 typedef int (*aws_s3_send_callback)(const char *location, const char *payload);
 
+/*
+ * Log callback with the line's origin in the library: file relative to the
+ * project ("core/engine/engine.go"), line, and function
+ * ("engine.(*run).fetch"), for hosts whose log lines name a source
+ * location (Wazuh's _mtinfo(tag, file, line, func, ...)). level and tag
+ * as for aws_s3_log_callback; every string is valid only during the call.
+ */
+typedef void (*aws_s3_log_at_callback)(int level, const char *tag, const char *file, int line,
+                                       const char *func, const char *msg);
+
 /* Shutdown predicate: true once the host wants every run to end. */
 typedef bool (*aws_s3_is_shutting_down_callback)(void);
 
@@ -246,6 +256,15 @@ EXPORTED char *aws_s3_dump(const char *target_json);
 /* Frees memory returned by the library (aws_s3_dump). NULL is a no-op. */
 EXPORTED void aws_s3_free(void *ptr);
 
+/*
+ * Optional (added after the first six exports; a host resolves it with
+ * dlsym and may do without): once fn is set, every line goes to fn with
+ * its origin instead of to aws_s3_host.log; NULL goes back to
+ * aws_s3_host.log. Call it from one thread while no run is in progress,
+ * typically just before aws_s3_init. Only stores a pointer.
+ */
+EXPORTED void aws_s3_set_log_at(aws_s3_log_at_callback fn);
+
 #ifdef __cplusplus
 }
 #endif
@@ -258,5 +277,6 @@ typedef void (*aws_s3_stop_func)(void);
 typedef const char *(*aws_s3_version_func)(void);
 typedef char *(*aws_s3_dump_func)(const char *target_json);
 typedef void (*aws_s3_free_func)(void *ptr);
+typedef void (*aws_s3_set_log_at_func)(aws_s3_log_at_callback fn);
 
 #endif /* AWS_S3_H */

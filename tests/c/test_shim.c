@@ -78,6 +78,25 @@ static void test_disabled_and_empty(void **state) {
     free(c);
 }
 
+/* The databases' metadata version is the one Wazuh compiled in (defs.h:
+ * __wazuh_version in 5.x, __ossec_version in 4.x), never NULL: with NULL
+ * the library runs bin/wazuh-control, which an agent may lack. */
+static void test_version_from_wazuh_macro(void **state) {
+    (void)state;
+    wm_aws *c = new_config();
+    c->buckets = new_bucket("b", "cloudtrail");
+    run_module(c);
+    assert_int_equal(fake.inits, 1);
+    assert_non_null(fake.host.version);
+#ifdef AWS_S3_API_OSSEC_VERSION
+    assert_string_equal(fake.host.version, "v4.14.0");
+#else
+    assert_string_equal(fake.host.version, "v5.1.0");
+#endif
+    free(c->buckets);
+    free(c);
+}
+
 static void test_bucket_success(void **state) {
     (void)state;
     wm_aws *c = new_config();
@@ -380,6 +399,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_missing_library_stops_the_module, setup),
         cmocka_unit_test_setup(test_disabled_and_empty, setup),
+        cmocka_unit_test_setup(test_version_from_wazuh_macro, setup),
         cmocka_unit_test_setup(test_bucket_success, setup),
         cmocka_unit_test_setup(test_output_forwarding, setup),
         cmocka_unit_test_setup(test_exit_codes, setup),

@@ -22,12 +22,15 @@ void stubs_reset(void) {
     wm_shutdown_requested = 0;
 }
 
-static void record(stub_level level, const char *tag, const char *fmt, va_list args) {
+static void record(stub_level level, const char *tag, const char *file, const char *func, const char *fmt,
+                   va_list args) {
     pthread_mutex_lock(&log_mutex);
     if (stubs.nlogs < STUB_MAX) {
         stub_log *l = &stubs.logs[stubs.nlogs++];
         l->level = level;
         snprintf(l->tag, sizeof(l->tag), "%s", tag);
+        snprintf(l->file, sizeof(l->file), "%s", file);
+        snprintf(l->func, sizeof(l->func), "%s", func);
         vsnprintf(l->msg, sizeof(l->msg), fmt, args);
         if (stubs_log_hook != NULL) {
             stubs_log_hook(level, l->msg);
@@ -42,12 +45,10 @@ static void record(stub_level level, const char *tag, const char *fmt, va_list a
 
 #define STUB_LOGGER(name, level)                                                                   \
     void name(const char *tag, const char *file, int line, const char *func, const char *msg, ...) { \
-        (void)file;                                                                                \
         (void)line;                                                                                \
-        (void)func;                                                                                \
         va_list args;                                                                              \
         va_start(args, msg);                                                                       \
-        record(level, tag, msg, args);                                                             \
+        record(level, tag, file, func, msg, args);                                                             \
         va_end(args);                                                                              \
     }
 

@@ -18,6 +18,8 @@ typedef enum { STUB_DEBUG1, STUB_DEBUG2, STUB_INFO, STUB_WARN, STUB_ERROR } stub
 typedef struct {
     stub_level level;
     char tag[64];
+    char file[128]; /* the source location the line names */
+    char func[128];
     char msg[4096];
 } stub_log;
 
