@@ -168,7 +168,6 @@ func (p *faultProxy) fail(t *testing.T, w http.ResponseWriter, r *http.Request) 
 	conn.Close()
 }
 
-
 // TestTransportFailure: a body cut mid-transfer, a connection reset or a
 // refused GET is not bad content. With skip_on_error and
 // remove_from_bucket the object yields no error event, is neither
