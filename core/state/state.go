@@ -33,8 +33,9 @@ import (
 )
 
 // Commit batching: an open transaction is committed at the latest
-// CommitInterval after its first write, or as soon as it holds CommitRows
-// recorded rows, whichever comes first.
+// CommitInterval after its first write, or by the Record that brings it to
+// CommitRows recorded rows, whichever comes first. At any moment at most
+// CommitRows-1 recorded rows are not yet durable.
 const (
 	CommitInterval = 100 * time.Millisecond
 	CommitRows     = 256
@@ -98,7 +99,6 @@ type DB struct {
 	tables    map[string]*Table
 
 	begun chan struct{} // a transaction was opened
-	full  chan struct{} // the open transaction holds CommitRows rows
 	quit  chan struct{}
 	done  chan struct{}
 }
@@ -143,7 +143,6 @@ func Open(path, version string, log logging.Logger) (*DB, error) {
 		committed: make(chan struct{}),
 		tables:    make(map[string]*Table),
 		begun:     make(chan struct{}, 1),
-		full:      make(chan struct{}, 1),
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
@@ -317,8 +316,8 @@ func (d *DB) commitLocked() error {
 	return d.err
 }
 
-// committer commits every open transaction CommitInterval after it began,
-// or earlier when it is full.
+// committer commits every open transaction CommitInterval after it began
+// (Record commits a full one itself).
 func (d *DB) committer() {
 	defer close(d.done)
 	for {
@@ -330,8 +329,6 @@ func (d *DB) committer() {
 		t := time.NewTimer(CommitInterval)
 		select {
 		case <-t.C:
-		case <-d.full:
-			t.Stop()
 		case <-d.quit:
 			t.Stop()
 			return

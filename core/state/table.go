@@ -217,9 +217,11 @@ func (t *Table) Record(g Group, key string, created int64) (Seq, error) {
 	d.seq++
 	d.pending++
 	if d.pending >= CommitRows {
-		select {
-		case d.full <- struct{}{}:
-		default:
+		// Committed here rather than signalled to the committer, so that
+		// no more than CommitRows-1 recorded rows are ever at risk: that
+		// bounds what a kill -9 makes the next run send again.
+		if err := d.commitLocked(); err != nil {
+			return 0, err
 		}
 	}
 	return Seq(d.seq), nil
