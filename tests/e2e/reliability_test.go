@@ -18,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/wazuh/aws-s3-go/core/engine"
 	"github.com/wazuh/aws-s3-go/tests/fixture"
 )
@@ -101,10 +104,16 @@ type faultProxy struct {
 	url      string
 	upstream *url.URL
 	path     string // of the broken object: /bucket/key
-	mode     string // "cut", "reset" or "denied"
+	mode     string // "cut", "reset", "denied" or "change"
 	armed    atomic.Bool
 	hits     atomic.Int64
 	srv      *http.Server
+	rp       *httputil.ReverseProxy
+
+	// change ("change" mode) replaces the object before its second GET,
+	// which the proxy then answers as S3 does a stale If-Match.
+	change  func()
+	ifMatch atomic.Value // the If-Match of the second GET
 }
 
 func startFaultProxy(t *testing.T, upstream, path, mode string) *faultProxy {
@@ -120,6 +129,7 @@ func startFaultProxy(t *testing.T, upstream, path, mode string) *faultProxy {
 	p := &faultProxy{url: "http://" + ln.Addr().String(), upstream: u, path: path, mode: mode}
 	p.armed.Store(true)
 	rp := httputil.NewSingleHostReverseProxy(u)
+	p.rp = rp
 	p.srv = &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && r.URL.Path == p.path && p.armed.Load() {
 			p.hits.Add(1)
@@ -134,6 +144,30 @@ func startFaultProxy(t *testing.T, upstream, path, mode string) *faultProxy {
 }
 
 func (p *faultProxy) fail(t *testing.T, w http.ResponseWriter, r *http.Request) {
+	if p.mode == "change" {
+		if p.hits.Load() == 1 {
+			p.rp.ServeHTTP(w, r)
+			return
+		}
+		if p.hits.Load() == 2 {
+			p.ifMatch.Store(r.Header.Get("If-Match"))
+			p.change()
+		}
+		head, err := http.Head(p.upstream.String() + p.path)
+		if err != nil {
+			t.Errorf("proxy: %v", err)
+			panic(http.ErrAbortHandler)
+		}
+		head.Body.Close()
+		if m := r.Header.Get("If-Match"); m != "" && m != head.Header.Get("ETag") {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusPreconditionFailed)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>`)
+			return
+		}
+		p.rp.ServeHTTP(w, r)
+		return
+	}
 	if p.mode == "denied" {
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(http.StatusForbidden)
@@ -305,4 +339,55 @@ WHERE bucket_path=:bucket_path AND aws_account_id=:aws_account_id AND aws_region
 	r := e.mustRun(e.argv(bucket, "cloudtrail", "--only_logs_after", "2024-NOV-19"), day(22, 12, 0), 0)
 	l.add(t, r.frames) // fails on any event of the 520 (not in the ledger)
 	l.checkExactlyOnce(t)
+}
+
+// TestObjectChangedBetweenPasses: an object too large to hold that is
+// replaced between its validating read and its second read is not sent
+// half old, half new: the second read is pinned to the first one's ETag,
+// fails, and the run stops before the object; the next run sends the new
+// version whole.
+func TestObjectChangedBetweenPasses(t *testing.T) {
+	t.Parallel()
+	const bucket, account, region = "changed", "111111111111", "us-east-1"
+	e := newEnv(t, true, bucket)
+	e.opts = engine.Options{ObjectBuffer: 4 << 10}
+	l := newLedger(cloudtrail)
+	var keys []string
+	for h := 1; h <= 4; h++ {
+		keys = append(keys, l.upload(e, bucket, account, region, day(20, h, 0), "obj", 200))
+	}
+	bad := keys[2]
+	p := startFaultProxy(t, e.s3.URL, "/"+bucket+"/"+bad, "change")
+	var etag string
+	p.change = func() {
+		out, err := e.s3.Client.HeadObject(context.Background(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(bad)})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		etag = aws.ToString(out.ETag)
+		l.upload(e, bucket, account, region, day(20, 3, 0), "obj", 300)
+	}
+	argv := []string{"--bucket", bucket, "--service_endpoint", p.url, "--type", "cloudtrail", "--debug", "2",
+		"--only_logs_after", "2024-NOV-20", "--skip_on_error"}
+	now := day(21, 12, 0)
+	r := e.mustRun(argv, now, 7)
+	if got, _ := p.ifMatch.Load().(string); got == "" || got != etag {
+		t.Errorf("second read sent If-Match %q, want the first read's ETag %q", got, etag)
+	}
+	records, errs := splitErrors(t, r.frames)
+	if len(errs) != 0 {
+		t.Errorf("error event for a changed object: %v", errs[0].msg["error_msg"])
+	}
+	for id := range l.add(t, records) {
+		if keyOf(id) >= bad {
+			t.Errorf("%s sent: the run must stop at %s", id, bad)
+		}
+	}
+	checkKeys(t, e, keys[:2])
+	p.armed.Store(false)
+	r = e.mustRun(argv, now, 0)
+	l.add(t, r.frames)
+	l.checkExactlyOnce(t)
+	checkKeys(t, e, keys)
 }
