@@ -3,8 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/wazuh/aws-s3-go/core/config"
@@ -202,5 +204,46 @@ func TestEmitterBudget(t *testing.T) {
 	}
 	if n != 0 {
 		t.Fatalf("%d events delivered by the first pass, want 0", n)
+	}
+}
+
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if len(f.data) == 0 {
+		return 0, f.err
+	}
+	n := copy(p, f.data)
+	f.data = f.data[n:]
+	return n, nil
+}
+
+// The body wrapper tells a transfer that failed from content that is bad:
+// a body shorter than its Content-Length or a read error is remembered
+// even though the decoder will only see "unexpected EOF".
+func TestBodyTransportErrors(t *testing.T) {
+	cases := []struct {
+		name    string
+		r       io.Reader
+		size    int64
+		failing bool
+	}{
+		{"whole", strings.NewReader("0123456789"), 10, false},
+		{"unknown length", strings.NewReader("0123456789"), -1, false},
+		{"cut", strings.NewReader("01234"), 10, true},
+		{"reset", &failingReader{data: []byte("01234"), err: syscall.ECONNRESET}, 10, true},
+	}
+	for _, c := range cases {
+		b := &body{r: c.r, size: c.size}
+		io.Copy(io.Discard, b)
+		if (b.err != nil) != c.failing {
+			t.Errorf("%s: err %v, want failing %v", c.name, b.err, c.failing)
+		}
+		if c.name == "reset" && !errors.Is(b.err, syscall.ECONNRESET) {
+			t.Errorf("reset: cause lost: %v", b.err)
+		}
 	}
 }
