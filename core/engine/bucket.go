@@ -177,12 +177,10 @@ func (r *bucketRun) preflight(ctx context.Context) error {
 	schema := map[layout.Schema]state.Schema{
 		layout.SchemaRegion: state.Region, layout.SchemaVPC: state.VPC, layout.SchemaCustom: state.Custom,
 	}[r.lay.Kind.Schema]
-	tbl, created, err := r.db.EnsureTable(r.lay.Kind.Table, schema)
+	// EnsureTable logs the reference's "+++ Table does not exist; create".
+	tbl, _, err := r.db.EnsureTable(r.lay.Kind.Table, schema)
 	if err != nil {
 		return r.stateErr(err)
-	}
-	if created {
-		r.log.Debug(1, "+++ Table does not exist; create")
 	}
 	r.table = tbl
 	return nil
@@ -412,6 +410,22 @@ func (r *bucketRun) startAfter(u *unit) (layout.Start, error) {
 	st, err := r.lay.StartAfter(u.full, last, r.after, r.today, r.t.Reparse)
 	if err != nil {
 		return st, exit.Errorf(exit.Throttling, "%s", err)
+	}
+	if last == "" || r.lay.Kind.Type == "config" {
+		// Config keys do not sort by date (days are not zero-padded), so
+		// a key is no floor for its listing.
+		return st, nil
+	}
+	// The Python wodle keeps only the Retention greatest keys of a group:
+	// in a group that full, keys before the oldest row may have been
+	// delivered and trimmed, so the late-arrival window must not reach
+	// back past it (objects there would be sent again).
+	rows, oldest, err := r.table.Extent(u.group, r.lay.LikePrefix(u.full))
+	if err != nil {
+		return st, r.stateErr(err)
+	}
+	if rows >= Retention && oldest > st.After {
+		st.After, st.Shown = oldest, oldest
 	}
 	return st, nil
 }

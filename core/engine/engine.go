@@ -56,11 +56,11 @@ type Options struct {
 	// hide that latency.
 	Workers int
 	// ObjectBuffer is how many bytes of encoded events an object may
-	// hold before it starts streaming to the sink (objects smaller than
-	// this are all-or-nothing, like the reference).
+	// hold; a larger one is read twice (validated, then streamed to the
+	// sink), so that every object is all-or-nothing, like the reference.
 	ObjectBuffer int
 	// HeldBytes bounds the encoded events all objects of a run hold while
-	// they wait for the sender; past it, objects stream instead.
+	// they wait for the sender; past it, objects are read twice instead.
 	HeldBytes int
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,6 +14,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/decode"
 	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
@@ -25,15 +25,44 @@ type fatalError struct{ err error }
 func (f *fatalError) Error() string { return f.err.Error() }
 func (f *fatalError) Unwrap() error { return f.err }
 
-// countingReader counts the compressed bytes read from S3.
-type countingReader struct {
-	r io.Reader
-	n int64
+// transportError is a failure to read an object from S3: the request,
+// the connection or the body (reset, timeout, a body shorter than its
+// Content-Length, a 5xx after the SDK's retries, an object changed between
+// two reads). Unlike bad content it says nothing about the object, so the
+// object is never recorded nor deleted, whatever skip_on_error says: the
+// run stops before it and the next run reads it again.
+type transportError struct {
+	key string
+	err error
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
+func (t *transportError) Error() string {
+	return fmt.Sprintf("could not read %s: %s", t.key, awsclient.ClientError(t.err))
+}
+func (t *transportError) Unwrap() error { return t.err }
+
+// body wraps an object's body: it counts the bytes read from S3 and
+// remembers the first failure of the transfer itself, so that a decoder
+// that then reports truncated gzip or JSON is not taken for bad content.
+type body struct {
+	r    io.Reader
+	n    int64
+	size int64 // Content-Length, -1 if unknown
+	err  error // first read error other than a clean end
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.n += int64(n)
+	switch {
+	case err == nil:
+	case err == io.EOF:
+		if b.size >= 0 && b.n < b.size && b.err == nil {
+			b.err = fmt.Errorf("body cut after %d of %d bytes: %w", b.n, b.size, io.ErrUnexpectedEOF)
+		}
+	case b.err == nil:
+		b.err = err
+	}
 	return n, err
 }
 
@@ -52,35 +81,90 @@ func (r *bucketRun) process(ctx context.Context, o *object, budget *atomic.Int64
 	if err = context.Cause(ctx); err != nil {
 		return
 	}
-	err = r.decodeObject(ctx, o, e)
+	err = r.fetch(ctx, o, e)
 }
 
-func (r *bucketRun) decodeObject(ctx context.Context, o *object, e *emitter) error {
-	out, err := r.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(r.t.Bucket), Key: aws.String(o.key)})
+// fetch delivers an object all-or-nothing with bounded memory. An object
+// whose events fit in its buffer is decoded once and held. One that does
+// not is decoded to the end without keeping its events (only to learn
+// whether it decodes at all), then, if it does, read again (pinned to the
+// same ETag) and streamed to the sender. Decoding is deterministic, so the
+// second pass yields exactly the events the first one validated; a
+// failure of the second pass can only be a transport failure.
+func (r *bucketRun) fetch(ctx context.Context, o *object, e *emitter) error {
+	etag, err := r.decodeObject(ctx, o, "", r.log, r.builder, e)
+	if err != nil || !e.validating {
+		return err
+	}
+	r.log.Debug(2, fmt.Sprintf("+++ %s is too large to hold its events; reading it again to send them", o.key))
+	e.stream()
+	// The first pass logged what decoding had to say; the second is quiet.
+	quiet := logging.Discard{}
+	b := *r.builder
+	b.Log = quiet
+	if _, err = r.decodeObject(ctx, o, etag, quiet, &b, e); err != nil {
+		var te *transportError
+		if errors.As(err, &te) || ctx.Err() != nil {
+			return err
+		}
+		var fe *fatalError
+		if errors.As(err, &fe) {
+			return err
+		}
+		return &transportError{key: o.key, err: fmt.Errorf("the second read disagrees with the first: %w", err)}
+	}
+	return nil
+}
+
+// decodeObject reads the object (the version etag when it is set) and
+// passes its events to e. It returns the object's ETag.
+func (r *bucketRun) decodeObject(ctx context.Context, o *object, etag string, log logging.Logger, b *event.Builder, e *emitter) (string, error) {
+	in := &s3.GetObjectInput{Bucket: aws.String(r.t.Bucket), Key: aws.String(o.key)}
+	if etag != "" {
+		in.IfMatch = aws.String(etag)
+	}
+	out, err := r.s3.GetObject(ctx, in)
 	if err != nil {
 		if ctx.Err() != nil {
-			return context.Cause(ctx)
+			return "", context.Cause(ctx)
 		}
-		return &decode.Error{Class: decode.Unknown, Key: o.key, Detail: "ClientError(" + strconv.Quote(awsclient.ClientError(err)) + ")", Err: err}
+		return "", &transportError{key: o.key, err: err}
 	}
-	body := &countingReader{r: out.Body}
 	defer out.Body.Close()
+	size := int64(-1)
+	if out.ContentLength != nil {
+		size = *out.ContentLength
+	}
+	body := &body{r: out.Body, size: size}
 	defer func() { r.stats.Bytes.Add(body.n) }()
+	err = r.decodeBody(o, body, log, b, e)
+	switch {
+	case ctx.Err() != nil && err != nil:
+		return "", context.Cause(ctx)
+	case body.err != nil:
+		// Whatever the decoder made of it, the bytes it saw were not the
+		// object.
+		return "", &transportError{key: o.key, err: body.err}
+	}
+	return aws.ToString(out.ETag), err
+}
+
+func (r *bucketRun) decodeBody(o *object, body io.Reader, log logging.Logger, b *event.Builder, e *emitter) error {
 	text, err := decode.Open(o.key, body)
 	if err != nil {
 		return err
 	}
 	defer text.Close()
-	opts := decode.Options{Log: r.log, SkipOnError: r.t.SkipOnError, Prefix: r.t.Prefix}
+	opts := decode.Options{Log: log, SkipOnError: r.t.SkipOnError, Prefix: r.t.Prefix}
 	return decode.Events(r.lay.Kind.Type, o.key, text, opts, func(ev *pyjson.Object) error {
 		if r.discard != nil {
-			if r.discard.Skip(ev, r.log) {
+			if r.discard.Skip(ev, log) {
 				return nil
 			}
-		} else if r.log.Enabled(3) {
-			r.log.Debug(3, `+++ The "None" regex did not find a match in the "None" field. The event will be processed.`)
+		} else if log.Enabled(3) {
+			log.Debug(3, `+++ The "None" regex did not find a match in the "None" field. The event will be processed.`)
 		}
-		msgs, err := r.builder.Messages(o.key, o.unit.account, ev)
+		msgs, err := b.Messages(o.key, o.unit.account, ev)
 		if err != nil {
 			return &fatalError{err}
 		}
@@ -133,8 +217,9 @@ func logFile(m *pyjson.Object) string {
 func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 	// A healthy socket never blocks, so Send alone would not notice a
 	// stop: check before each object. An object already started is
-	// finished (its events are in memory), so a stop does not make the
-	// next run send part of it again.
+	// finished when its events are held in memory, so a stop does not make
+	// the next run send part of it again; only one in its second pass (too
+	// large to hold) is cut short, and the next run sends it whole.
 	if err := context.Cause(ctx); err != nil {
 		return err
 	}
@@ -154,6 +239,12 @@ func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 	if err := o.err; err != nil {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
+		}
+		var te *transportError
+		if errors.As(err, &te) {
+			// Not the object's fault: it stays unrecorded and in the
+			// bucket, and the marker stops before it.
+			return exit.Wrap(exit.S3Query, err, "Unexpected error querying/working with objects in S3: %s; it will be read again by the next run", te)
 		}
 		var fe *fatalError
 		if errors.As(err, &fe) {
@@ -182,7 +273,10 @@ func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
+			// Recording or removing the object now would lose the only
+			// trace of it.
 			r.log.Debug(1, "++ Failed to send message to Wazuh")
+			return r.sendErr(err)
 		}
 	}
 	if r.t.Remove {

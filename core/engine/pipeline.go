@@ -21,9 +21,9 @@ type object struct {
 	lastModified time.Time
 
 	// out carries batches of encoded events. The worker sends the first
-	// batch only when the object is fully decoded or its events exceed
-	// the per-object buffer: an object that fails to parse sends nothing,
-	// as in the reference, unless it is too large to hold.
+	// batch only when the object is fully decoded, or when a first pass
+	// over an object too large to hold found it sound: an object that
+	// fails to decode sends nothing, as in the reference.
 	out  chan [][]byte
 	err  error // why decoding stopped; read after out is closed
 	held int64 // bytes counted in the run's budget; read after out is closed
@@ -171,21 +171,27 @@ func (p *pipeline) send() error {
 
 // emitter collects one object's encoded events for the sender.
 //
-// An object holds its events until it is complete (so that an object that
-// fails to parse sends nothing, as in the reference), unless it grows past
-// limit or the run's budget of held bytes is spent: then it streams them
-// in batches, at most two batches ahead of the sender. Memory is therefore
-// bounded by the budget plus two batches per worker, whatever the objects.
+// An object holds its events until it is complete, so that an object that
+// fails to decode sends nothing, as in the reference. When its events grow
+// past limit, or the run's budget of held bytes is spent, it drops them and
+// only validates the rest of the object (the first pass); if the object
+// decodes, the worker reads it again and the emitter streams the events in
+// batches, at most two batches ahead of the sender (the second pass).
+// Memory is therefore bounded by the budget plus two batches per worker,
+// whatever the objects.
 type emitter struct {
-	ctx       context.Context
-	o         *object
-	limit     int
-	budget    *atomic.Int64 // the run's held bytes
-	maxHeld   int64
-	pending   [][]byte
-	size      int
-	streaming bool
-	arena     []byte // holds the pending events' bytes
+	ctx        context.Context
+	o          *object
+	limit      int
+	budget     *atomic.Int64 // the run's held bytes
+	maxHeld    int64
+	pending    [][]byte
+	size       int
+	validating bool // first pass, too large to hold: events are dropped
+	streaming  bool // second pass: events go out in batches
+	arena      []byte
+	n          int // messages added in this pass
+	reported   int // messages whose trimming the first pass reported
 }
 
 // arenaChunk is the size of the blocks events are encoded into.
@@ -198,30 +204,46 @@ const arenaChunk = 64 << 10
 // VPC flow log objects peaked at 172 MB RSS). A new block is started when
 // the current one is nearly full; an event that outgrows it makes append
 // move it, and earlier events keep pointing into the old, unchanged block.
+// trimmed is reported once per message over both passes.
 func (e *emitter) add(msg *pyjson.Object) (trimmed bool, err error) {
+	e.n++
+	if e.validating {
+		return false, nil
+	}
 	if cap(e.arena)-len(e.arena) < arenaChunk/8 {
 		e.arena = make([]byte, 0, arenaChunk)
 	}
 	start := len(e.arena)
 	e.arena, trimmed = event.AppendEncode(e.arena, msg)
+	trimmed = trimmed && e.n > e.reported
 	e.pending = append(e.pending, e.arena[start:len(e.arena):len(e.arena)])
 	n := len(e.arena) - start
 	e.size += n
-	if !e.streaming {
-		if e.size < e.limit && e.budget.Add(int64(n)) <= e.maxHeld {
-			e.o.held += int64(n)
+	if e.streaming {
+		if e.size < batchBytes {
 			return trimmed, nil
 		}
-		if e.size < e.limit {
-			e.budget.Add(-int64(n)) // not held after all: it streams
-		}
-		e.streaming = true
 		return trimmed, e.flush()
 	}
-	if e.size < batchBytes {
+	if e.size < e.limit && e.budget.Add(int64(n)) <= e.maxHeld {
+		e.o.held += int64(n)
 		return trimmed, nil
 	}
-	return trimmed, e.flush()
+	if e.size < e.limit {
+		e.budget.Add(-int64(n)) // not held after all
+	}
+	// Too large to hold: give the memory back and only validate the rest.
+	e.budget.Add(-e.o.held)
+	e.o.held = 0
+	e.pending, e.size, e.arena = nil, 0, nil
+	e.validating = true
+	e.reported = e.n
+	return trimmed, nil
+}
+
+// stream starts the second pass of an object the first pass validated.
+func (e *emitter) stream() {
+	e.validating, e.streaming, e.n = false, true, 0
 }
 
 func (e *emitter) flush() error {
@@ -237,11 +259,11 @@ func (e *emitter) flush() error {
 	return nil
 }
 
-// finish publishes what is left and the object's outcome. An object that
-// failed before it started streaming sends none of its events, as the
-// reference parsed a whole object before sending any of it.
+// finish publishes what is left and the object's outcome. A failed object
+// sends nothing more: nothing at all unless its second pass had begun,
+// which fails only on a transport error or a stop.
 func (e *emitter) finish(err error) {
-	if err != nil && !e.streaming {
+	if err != nil {
 		e.pending = nil
 	}
 	if ferr := e.flush(); ferr != nil && err == nil {

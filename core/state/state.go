@@ -33,8 +33,9 @@ import (
 )
 
 // Commit batching: an open transaction is committed at the latest
-// CommitInterval after its first write, or as soon as it holds CommitRows
-// recorded rows, whichever comes first.
+// CommitInterval after its first write, or by the Record that brings it to
+// CommitRows recorded rows, whichever comes first. At any moment at most
+// CommitRows-1 recorded rows are not yet durable.
 const (
 	CommitInterval = 100 * time.Millisecond
 	CommitRows     = 256
@@ -99,7 +100,6 @@ type DB struct {
 	lock      *Lock // lock.go; held until Close
 
 	begun chan struct{} // a transaction was opened
-	full  chan struct{} // the open transaction holds CommitRows rows
 	quit  chan struct{}
 	done  chan struct{}
 }
@@ -155,7 +155,6 @@ func OpenContext(ctx context.Context, path, version string, log logging.Logger) 
 		committed: make(chan struct{}),
 		tables:    make(map[string]*Table),
 		begun:     make(chan struct{}, 1),
-		full:      make(chan struct{}, 1),
 		quit:      make(chan struct{}),
 		done:      make(chan struct{}),
 	}
@@ -330,8 +329,8 @@ func (d *DB) commitLocked() error {
 	return d.err
 }
 
-// committer commits every open transaction CommitInterval after it began,
-// or earlier when it is full.
+// committer commits every open transaction CommitInterval after it began
+// (Record commits a full one itself).
 func (d *DB) committer() {
 	defer close(d.done)
 	for {
@@ -343,8 +342,6 @@ func (d *DB) committer() {
 		t := time.NewTimer(CommitInterval)
 		select {
 		case <-t.C:
-		case <-d.full:
-			t.Stop()
 		case <-d.quit:
 			t.Stop()
 			return

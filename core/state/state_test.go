@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -466,11 +467,15 @@ func TestWaitDurable(t *testing.T) {
 	if got := keys(t, path, "custom", ""); !reflect.DeepEqual(got, []string{"k1"}) {
 		t.Errorf("rows seen by another connection: %q", got)
 	}
-	// A full batch is committed without waiting for the interval.
+	// A full batch is committed by the Record that fills it: never more
+	// than CommitRows-1 recorded rows wait for a commit.
 	var last Seq
-	for i := 0; i < CommitRows; i++ {
+	for i := 0; i < 2*CommitRows; i++ {
 		if last, err = tb.Record(g, fmt.Sprintf("b%04d", i), 1); err != nil {
 			t.Fatal(err)
+		}
+		if last-d.Durable() >= CommitRows {
+			t.Fatalf("after %d rows, %d of them not durable", i+1, last-d.Durable())
 		}
 	}
 	if err := d.WaitDurable(ctx, last); err != nil {
@@ -645,6 +650,9 @@ func TestCrashKeepsFlushedRows(t *testing.T) {
 			tb.Record(g, fmt.Sprintf("open/%03d", i), 1)
 		}
 		fmt.Println("ready")
+		// Die at once: waiting for the parent to kill us let the committer
+		// commit them first on a loaded machine.
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		time.Sleep(time.Minute)
 		os.Exit(0)
 	}
@@ -665,7 +673,6 @@ func TestCrashKeepsFlushedRows(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("child said %q", buf[:n])
 	}
-	cmd.Process.Kill()
 	cmd.Wait()
 
 	d := open(t, path, nil)

@@ -16,6 +16,8 @@ type Table struct {
 	schema    Schema
 	processed *sql.Stmt
 	last      *sql.Stmt
+	first     *sql.Stmt
+	count     *sql.Stmt
 	insert    *sql.Stmt
 	trim      *sql.Stmt
 }
@@ -90,6 +92,8 @@ func (t *Table) prepare() error {
 	q := map[**sql.Stmt]string{
 		&t.processed: "SELECT count(*) FROM " + n + " WHERE " + w + " AND log_key=:k",
 		&t.last:      "SELECT log_key FROM " + n + " WHERE " + w + " AND log_key LIKE :p ORDER BY log_key DESC LIMIT 1",
+		&t.first:     "SELECT log_key FROM " + n + " WHERE " + w + " AND log_key LIKE :p ORDER BY log_key ASC LIMIT 1",
+		&t.count:     "SELECT count(*) FROM " + n + " WHERE " + w,
 		&t.insert:    t.schema.insert(n),
 		&t.trim: "DELETE FROM " + n + " WHERE " + w + " AND log_key >= :from AND log_key < :until AND " +
 			"log_key <= (SELECT log_key FROM " + n + " WHERE " + w + " AND log_key >= :from " +
@@ -106,7 +110,7 @@ func (t *Table) prepare() error {
 }
 
 func (t *Table) close() {
-	for _, st := range []*sql.Stmt{t.processed, t.last, t.insert, t.trim} {
+	for _, st := range []*sql.Stmt{t.processed, t.last, t.first, t.count, t.insert, t.trim} {
 		if st != nil {
 			st.Close()
 		}
@@ -166,6 +170,30 @@ func (t *Table) LastKey(g Group, likePrefix string) (key string, ok bool, err er
 	return key, true, nil
 }
 
+// Extent returns how many rows group g holds and the smallest key of g
+// matching likePrefix (LIKE as in LastKey; "" when none matches). A group
+// holding at least the reference's retention count may have been trimmed
+// by the Python wodle, which counts rows per group as this does.
+func (t *Table) Extent(g Group, likePrefix string) (rows int64, oldest string, err error) {
+	d := t.db
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return 0, "", ErrClosed
+	}
+	if err := t.count.QueryRow(t.args(g)...).Scan(&rows); err != nil {
+		return 0, "", sqlErr(err)
+	}
+	err = t.first.QueryRow(t.args(g, sql.Named("p", likePrefix+"%"))...).Scan(&oldest)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return rows, "", nil
+	case err != nil:
+		return 0, "", sqlErr(err)
+	}
+	return rows, oldest, nil
+}
+
 // Record marks key of group g completed, with created_date created and
 // processed_date now (UTC), like the reference's mark_complete. The row is
 // visible at once to Processed and LastKey and committed with the next
@@ -189,9 +217,11 @@ func (t *Table) Record(g Group, key string, created int64) (Seq, error) {
 	d.seq++
 	d.pending++
 	if d.pending >= CommitRows {
-		select {
-		case d.full <- struct{}{}:
-		default:
+		// Committed here rather than signalled to the committer, so that
+		// no more than CommitRows-1 recorded rows are ever at risk: that
+		// bounds what a kill -9 makes the next run send again.
+		if err := d.commitLocked(); err != nil {
+			return 0, err
 		}
 	}
 	return Seq(d.seq), nil

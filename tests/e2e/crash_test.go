@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wazuh/aws-s3-go/core/state"
 )
 
 // bigTrail uploads objects × records CloudTrail records in one account
@@ -86,6 +89,24 @@ func checkCommitted(t *testing.T, committed, complete map[string]bool, second ma
 	report(t, "records", "of committed objects sent again", resent)
 }
 
+// waitCommitted polls the state database until a row of the cloudtrail
+// table is committed.
+func waitCommitted(path string, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)"); err == nil {
+			var n int
+			err = db.QueryRow("SELECT count(*) FROM cloudtrail").Scan(&n)
+			db.Close()
+			if err == nil && n > 0 {
+				return true
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return false
+}
+
 // TestCrashKill9 kills a run with SIGKILL in the middle of a large bucket:
 // the database must be sound, hold only objects whose events all arrived,
 // and the next run must deliver the rest without resending them.
@@ -94,7 +115,7 @@ func TestCrashKill9(t *testing.T) {
 	const bucket = "crash-trail"
 	e := newEnv(t, true, bucket)
 	l := newLedger(cloudtrail)
-	const objects, records = 300, 50
+	const objects, records = 400, 50
 	bigTrail(e, l, bucket, objects, records)
 	argv := e.argv(bucket, "cloudtrail", "--only_logs_after", "2024-NOV-20", "--debug", "0")
 	now := day(21, 12, 0)
@@ -116,6 +137,13 @@ func TestCrashKill9(t *testing.T) {
 	if !e.q.waitFor(60*time.Second, func(f [][]byte) bool { return len(f) >= killAt }) {
 		cmd.Process.Kill()
 		t.Fatalf("child did not deliver %d events: %v\n%s", killAt, <-exited, out.String())
+	}
+	// Kill once a commit happened, so that the kill lands between two
+	// commits of a run in progress (a fast run may deliver killAt events
+	// before its first commit).
+	if !waitCommitted(e.dbPath(), 60*time.Second) {
+		cmd.Process.Kill()
+		t.Fatalf("child committed nothing: %v\n%s", <-exited, out.String())
 	}
 	select {
 	case err := <-exited:
@@ -143,6 +171,21 @@ func TestCrashKill9(t *testing.T) {
 		if n > 1 {
 			t.Errorf("%s sent %d times by the second run", id, n)
 		}
+	}
+	// What the kill cost: events the rerun sent again. Only objects not
+	// yet committed are read again: those recorded since the last commit
+	// (at most CommitRows-1 rows, recorded within CommitInterval) and the
+	// one being sent, so at most CommitRows objects' events.
+	resent, resentObjects := 0, map[string]bool{}
+	for id := range second {
+		if first[id] > 0 {
+			resent++
+			resentObjects[keyOf(id)] = true
+		}
+	}
+	t.Logf("kill -9 re-sent %d events of %d objects (bound: the events of %d objects)", resent, len(resentObjects), state.CommitRows)
+	if len(resentObjects) > state.CommitRows {
+		t.Errorf("kill -9 re-sent %d objects, more than the bound of %d", len(resentObjects), state.CommitRows)
 	}
 	if missing := len(l.want) - len(l.complete(l.got)); missing != 0 {
 		t.Errorf("%d objects not completely delivered over both runs", missing)

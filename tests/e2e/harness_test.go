@@ -37,6 +37,7 @@ type env struct {
 	s3   *fixture.S3
 	home string
 	q    *queue
+	opts engine.Options // the runs' options; zero means the defaults
 }
 
 // newEnv starts an S3 with the given buckets and binds the queue socket
@@ -113,7 +114,7 @@ func (e *env) start(ctx context.Context, argv []string, now time.Time) (wait fun
 		q := sink.NewSocket(queuePath(e.home), log)
 		defer q.Close()
 		done <- engine.Run(ctx, tgt, engine.Host{
-			Home: e.home, Version: version, Log: log, Sink: q,
+			Home: e.home, Version: version, Log: log, Sink: q, Options: e.opts,
 			Now: func() time.Time { return now },
 		})
 	}()
