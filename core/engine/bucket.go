@@ -148,7 +148,7 @@ func (r *bucketRun) openState(ctx context.Context) error {
 		}
 		version = v
 	}
-	db, err := state.Open(DBPath(r.h.Home), version, r.log)
+	db, err := state.OpenContext(ctx, DBPath(r.h.Home), version, r.log)
 	if err != nil {
 		return r.stateErr(err)
 	}

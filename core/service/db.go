@@ -53,8 +53,8 @@ type db struct {
 	lock  *state.Lock // taken by state.Open, held until close
 }
 
-func openDB(path, version string, log logging.Logger) (*db, error) {
-	st, err := state.Open(path, version, log)
+func openDB(ctx context.Context, path, version string, log logging.Logger) (*db, error) {
+	st, err := state.OpenContext(ctx, path, version, log)
 	if err != nil {
 		var se *state.Error
 		if errors.As(err, &se) {

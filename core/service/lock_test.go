@@ -16,7 +16,7 @@ import (
 // the service run closes the file.
 func TestServicesDBHoldsLock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "aws_services.db")
-	d, err := openDB(path, "v5.1.0", logging.Discard{})
+	d, err := openDB(context.Background(), path, "v5.1.0", logging.Discard{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,7 +125,7 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 			return &exit.Error{Code: exit.Unknown, Msg: err.Error(), Err: err}
 		}
 	}
-	db, err := openDB(DBPath(env.Home), version, env.Log)
+	db, err := openDB(ctx, DBPath(env.Home), version, env.Log)
 	if err != nil {
 		return err
 	}
