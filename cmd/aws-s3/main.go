@@ -3,8 +3,9 @@
 // Installed as <wazuh>/wodles/aws/aws-s3 it takes exactly the Python
 // script's arguments and exit codes, so an unmodified agent runs it. It
 // also runs a whole <wodle name="aws-s3"> block on its schedule
-// (--config), checks one (--check-config), and shows events flowing from
-// an in-process S3 (--demo).
+// (--config), checks one (--check-config), and shows what the state
+// databases hold (--status). The demo is the separate command aws-s3-demo,
+// so that this one links no fake S3 server.
 package main
 
 import (
@@ -37,7 +38,6 @@ const usage = `Our own options (anything else is the Python script's command lin
   --workers N          objects fetched and decoded at once (default 8)
   --object-buffer N    bytes of events an object may hold before it streams
                        (default 4 MiB; smaller objects are all-or-nothing)
-  --demo               collect sample logs from an in-process S3 and print the events
   --version            print the version
 `
 
@@ -48,7 +48,7 @@ func main() {
 // ours holds the options that are not the Python script's.
 type ours struct {
 	home, config, check string
-	demo, once, version bool
+	once, version       bool
 	opts                engine.Options
 }
 
@@ -77,8 +77,6 @@ func splitArgs(args []string) (ours, []string, error) {
 			o.config, err = next()
 		case "--check-config":
 			o.check, err = next()
-		case "--demo":
-			o.demo = true
 		case "--once":
 			o.once = true
 		case "--version":
@@ -118,8 +116,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case o.check != "":
 		return checkConfig(o.check, stdout, stderr)
-	case o.demo:
-		return demo(stdout, stderr)
 	case o.config != "":
 		return runConfig(o, rest, stderr)
 	}

@@ -1,3 +1,9 @@
+// Command aws-s3-demo shows the collector at work without AWS: it serves
+// one sample of every bucket type from an in-process S3, runs one scan and
+// prints each event as it would reach the Wazuh queue.
+//
+// It is a command of its own so that the installed aws-s3 carries no fake
+// S3 server; `make demo` builds and runs it.
 package main
 
 import (
@@ -6,7 +12,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wazuh/aws-s3-go/core/config"
@@ -109,11 +117,15 @@ func demoConfig(endpoint string) string {
 	return b.String()
 }
 
+func main() {
+	os.Exit(demo(os.Stdout, os.Stderr))
+}
+
 // demo serves sample logs of every bucket type from an in-process S3,
 // runs one scan of demoConfig, prints every event as it would reach the
 // Wazuh queue, then a summary line.
 func demo(stdout, stderr io.Writer) int {
-	ctx, stop := signalContext()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	srv, err := fixture.StartS3()
 	if err != nil {
