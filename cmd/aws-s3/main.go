@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/engine"
@@ -35,6 +36,9 @@ const usage = `Our own options (anything else is the Python script's command lin
   --config FILE        run the <wodle name="aws-s3"> block of FILE on its schedule
   --check-config FILE  print the normalised configuration of FILE (secrets masked)
   --once               with --config: one scan, then exit
+  --status             print what the state databases hold per bucket, account
+                       and region (read-only; works while a run is going on)
+  --json               with --status: JSON for scripts
   --workers N          objects fetched and decoded at once (default 8)
   --object-buffer N    bytes of events an object may hold before it streams
                        (default 4 MiB; smaller objects are all-or-nothing)
@@ -49,6 +53,7 @@ func main() {
 type ours struct {
 	home, config, check string
 	once, version       bool
+	status, json        bool
 	opts                engine.Options
 }
 
@@ -79,6 +84,10 @@ func splitArgs(args []string) (ours, []string, error) {
 			o.check, err = next()
 		case "--once":
 			o.once = true
+		case "--status":
+			o.status = true
+		case "--json":
+			o.json = true
 		case "--version":
 			o.version = true
 		case "--workers", "--object-buffer":
@@ -114,6 +123,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case o.version:
 		fmt.Fprintf(stdout, "aws-s3 (Go) %s\n", version)
 		return 0
+	case o.status:
+		return status(wazuhHome(o.home), o.json, time.Now(), stdout, stderr)
 	case o.check != "":
 		return checkConfig(o.check, stdout, stderr)
 	case o.config != "":
