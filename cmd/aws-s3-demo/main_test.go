@@ -13,7 +13,7 @@ func TestDemo(t *testing.T) {
 	}
 	t.Setenv("HOME", t.TempDir())
 	var out, errb bytes.Buffer
-	code := demo(&out, &errb)
+	code := demo("", &out, &errb)
 	stdout, stderr := out.String(), errb.String()
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
