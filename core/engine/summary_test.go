@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wazuh/aws-s3-go/core/config"
+	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/sink"
 	"github.com/wazuh/aws-s3-go/tests/fixture"
 )
@@ -53,7 +54,11 @@ func TestSummaryLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var log recorder
+	// The run logs from several goroutines: a Script logger (locked)
+	// at debug level 0, as the drop-in's.
+	var logBuf bytes.Buffer
+	log := logging.NewScript(&logBuf, 0)
+	lines := func() []string { return strings.Split(strings.TrimSpace(logBuf.String()), "\n") }
 	var out bytes.Buffer
 	queue := sink.NewCounting(sink.NewWriter(&out))
 	total := &Stats{}
@@ -61,13 +66,13 @@ func TestSummaryLine(t *testing.T) {
 	// later, so the newest object is about an hour behind.
 	now := time.Now().Add(time.Hour)
 	home := t.TempDir()
-	code := Run(ctx, tg, Host{Home: home, Version: "test", Log: &log, Sink: queue, Stats: total,
+	code := Run(ctx, tg, Host{Home: home, Version: "test", Log: log, Sink: queue, Stats: total,
 		Now: func() time.Time { return now }})
 	if code != 0 {
-		t.Fatalf("exit %d:\n%s", code, log.text())
+		t.Fatalf("exit %d:\n%s", code, logBuf.String())
 	}
 	var infos []string
-	for _, l := range log.lines {
+	for _, l := range lines() {
 		if strings.HasPrefix(l, "INFO: ") {
 			infos = append(infos, l)
 		}
@@ -87,8 +92,8 @@ func TestSummaryLine(t *testing.T) {
 	if !want.MatchString(infos[0]) {
 		t.Errorf("summary line:\n%s\nwant %s", infos[0], want)
 	}
-	if infos[0] != log.lines[len(log.lines)-1] {
-		t.Errorf("the summary is not the last line: %q", log.lines[len(log.lines)-1])
+	if l := lines(); infos[0] != l[len(l)-1] {
+		t.Errorf("the summary is not the last line: %q", l[len(l)-1])
 	}
 	if total.Objects.Load() != 3 || total.Events.Load() != 5 || total.Skipped.Load() != 1 || total.Delivered.Load() != int64(delivered) {
 		t.Errorf("host stats: %d objects, %d events, %d skipped, %d delivered", total.Objects.Load(), total.Events.Load(), total.Skipped.Load(), total.Delivered.Load())
@@ -99,11 +104,11 @@ func TestSummaryLine(t *testing.T) {
 
 	// A second run finds nothing new: its summary counts only itself,
 	// while the host's Stats keep the total.
-	log = recorder{}
-	if code := Run(ctx, tg, Host{Home: home, Version: "test", Log: &log, Sink: queue, Stats: total, Now: func() time.Time { return now }}); code != 0 {
-		t.Fatalf("second run: exit %d:\n%s", code, log.text())
+	logBuf.Reset()
+	if code := Run(ctx, tg, Host{Home: home, Version: "test", Log: log, Sink: queue, Stats: total, Now: func() time.Time { return now }}); code != 0 {
+		t.Fatalf("second run: exit %d:\n%s", code, logBuf.String())
 	}
-	last := log.lines[len(log.lines)-1]
+	last := lines()[len(lines())-1]
 	if !regexp.MustCompile(`^INFO: Bucket summary-trail \(cloudtrail\) run: 0 objects, 0 events, 0 bytes read, 0 bytes delivered in \d+\.\d\d s; no new object; 0 errors skipped$`).MatchString(last) {
 		t.Errorf("second summary %q", last)
 	}
