@@ -3,8 +3,9 @@
 // Installed as <wazuh>/wodles/aws/aws-s3 it takes exactly the Python
 // script's arguments and exit codes, so an unmodified agent runs it. It
 // also runs a whole <wodle name="aws-s3"> block on its schedule
-// (--config), checks one (--check-config), and shows events flowing from
-// an in-process S3 (--demo).
+// (--config), checks one (--check-config), and shows what the state
+// databases hold (--status). The demo is the separate command aws-s3-demo,
+// so that this one links no fake S3 server.
 package main
 
 import (
@@ -17,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/engine"
@@ -34,10 +36,12 @@ const usage = `Our own options (anything else is the Python script's command lin
   --config FILE        run the <wodle name="aws-s3"> block of FILE on its schedule
   --check-config FILE  print the normalised configuration of FILE (secrets masked)
   --once               with --config: one scan, then exit
+  --status             print what the state databases hold per bucket, account
+                       and region (read-only; works while a run is going on)
+  --json               with --status: JSON for scripts
   --workers N          objects fetched and decoded at once (default 8)
   --object-buffer N    bytes of events an object may hold before it streams
                        (default 4 MiB; smaller objects are all-or-nothing)
-  --demo               collect sample logs from an in-process S3 and print the events
   --version            print the version
 `
 
@@ -48,7 +52,8 @@ func main() {
 // ours holds the options that are not the Python script's.
 type ours struct {
 	home, config, check string
-	demo, once, version bool
+	once, version       bool
+	status, json        bool
 	opts                engine.Options
 }
 
@@ -77,10 +82,12 @@ func splitArgs(args []string) (ours, []string, error) {
 			o.config, err = next()
 		case "--check-config":
 			o.check, err = next()
-		case "--demo":
-			o.demo = true
 		case "--once":
 			o.once = true
+		case "--status":
+			o.status = true
+		case "--json":
+			o.json = true
 		case "--version":
 			o.version = true
 		case "--workers", "--object-buffer":
@@ -116,10 +123,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case o.version:
 		fmt.Fprintf(stdout, "aws-s3 (Go) %s\n", version)
 		return 0
+	case o.status:
+		return status(wazuhHome(o.home), o.json, time.Now(), stdout, stderr)
 	case o.check != "":
 		return checkConfig(o.check, stdout, stderr)
-	case o.demo:
-		return demo(stdout, stderr)
 	case o.config != "":
 		return runConfig(o, rest, stderr)
 	}

@@ -127,7 +127,8 @@ func TestScriptInvalidRegion(t *testing.T) {
 		t.Errorf("exit %d, stdout %q", code, stdout)
 	}
 	code, stdout, _ = runArgs("--wazuh-home", home, "--bucket", "wazuh-cloudtrail", "--regions", "us-fake-1", "--type", "cloudtrail")
-	if code != 22 || stdout != "" {
+	// Only the run's summary line, which is shown at every debug level.
+	if code != 22 || strings.Contains(stdout, "Invalid region") || !strings.HasPrefix(stdout, "INFO: Bucket wazuh-cloudtrail (cloudtrail) run: 0 objects,") || strings.Count(stdout, "\n") != 1 {
 		t.Errorf("without debug: exit %d, stdout %q", code, stdout)
 	}
 }
@@ -139,31 +140,5 @@ func TestWazuhHomeFromFlagAndEnv(t *testing.T) {
 	t.Setenv("WAZUH_HOME", "/env/w")
 	if got := wazuhHome(""); got != "/env/w" {
 		t.Errorf("env: %q", got)
-	}
-}
-
-// The demo delivers events of every bucket type and ends with its summary.
-func TestDemo(t *testing.T) {
-	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL_STS", "AWS_EC2_METADATA_DISABLED"} {
-		t.Setenv(k, "") // restored after the test; the demo sets its own
-	}
-	t.Setenv("HOME", t.TempDir())
-	code, stdout, stderr := runArgs("--demo")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	if !strings.HasPrefix(lines[len(lines)-1], "demo: 11 bucket types, 12 objects, 22 events") {
-		t.Errorf("summary = %q", lines[len(lines)-1])
-	}
-	for _, src := range []string{"cloudtrail", "config", "vpc", "guardduty", "alb", "clb", "nlb", "waf", "s3_server_access", "cisco_umbrella"} {
-		if !strings.Contains(stdout, `"source": "`+src+`"`) {
-			t.Errorf("no %s event in the demo output", src)
-		}
-	}
-	for _, l := range lines[:len(lines)-1] {
-		if !strings.HasPrefix(l, "1:Wazuh-AWS:{") {
-			t.Fatalf("not a queue frame: %q", l)
-		}
 	}
 }

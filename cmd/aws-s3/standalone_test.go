@@ -74,6 +74,10 @@ func TestConfigOnce(t *testing.T) {
 	for _, want := range []string{
 		"wazuh-modulesd:aws-s3: INFO: Module AWS started",
 		"wazuh-modulesd:aws-s3: INFO: Executing Bucket Analysis: (Bucket: wazuh-trail, Type: cloudtrail)",
+		"wazuh-modulesd:aws-s3: INFO: Bucket wazuh-trail (cloudtrail) run: 1 objects, 5 events, ",
+		" bytes delivered in ",
+		"; newest object " + key + ", ",
+		"; 0 errors skipped\n",
 		"wazuh-modulesd:aws-s3: INFO: Fetching logs finished.",
 	} {
 		if !strings.Contains(stderr, want) {

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,9 +45,15 @@ type Host struct {
 
 // Stats counts what runs delivered. Safe for concurrent use.
 type Stats struct {
-	Objects atomic.Int64 // objects recorded as processed
-	Events  atomic.Int64 // events accepted by the sink
-	Bytes   atomic.Int64 // compressed bytes read from S3
+	Objects   atomic.Int64 // objects recorded as processed
+	Events    atomic.Int64 // events accepted by the sink
+	Bytes     atomic.Int64 // compressed bytes read from S3
+	Delivered atomic.Int64 // bytes of the events the sink accepted
+	Skipped   atomic.Int64 // objects skipped for bad content (skip_on_error)
+
+	mu        sync.Mutex
+	newestKey string // the object of the current run with the latest LastModified
+	newestAt  time.Time
 }
 
 // Options bound the resources of a run.
@@ -90,19 +97,31 @@ func DBPath(home string) string { return filepath.Join(home, "wodles", "aws", "s
 // same outcome (0 success). It returns promptly when ctx is cancelled,
 // leaving the state database consistent; a cancelled run returns 2, the
 // code of the script interrupted by a signal.
+//
+// Whatever the outcome, the run ends with one INFO line saying what it did
+// (objects, events, bytes, time, the newest object and its lag).
 func Run(ctx context.Context, t config.Target, h Host) (code int) {
-	defer func() {
-		if v := recover(); v != nil {
-			h.Log.Error(panicError(v).Error())
-			code = exit.Unknown
-		}
-	}()
 	if h.Now == nil {
 		h.Now = time.Now
 	}
 	if h.Stats == nil {
 		h.Stats = &Stats{}
 	}
+	// The summary reports what the counters gained during this run; a
+	// Stats shared by runs at the same time sums them in every summary.
+	before := h.Stats.counts()
+	h.Stats.resetNewest()
+	delivered := sink.NewCounting(h.Sink)
+	h.Sink = delivered
+	start := time.Now()
+	defer func() {
+		if v := recover(); v != nil {
+			h.Log.Error(panicError(v).Error())
+			code = exit.Unknown
+		}
+		h.Stats.Delivered.Add(delivered.Bytes())
+		h.Log.Info(summary(t, h.Stats.counts().minus(before), time.Since(start), h.Now(), code))
+	}()
 	h.Options = h.Options.withDefaults()
 	var err error
 	switch t.Kind {

@@ -268,6 +268,7 @@ func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 			return &exit.Error{Code: de.Class.ExitCode(), Msg: de.Message()}
 		}
 		r.log.Debug(1, "++ "+de.Message()+"; skipping...")
+		r.stats.Skipped.Add(1)
 		msg := r.encode(r.builder.ErrorMessage(o.key, o.unit.account, de.Message()))
 		if err := r.h.Sink.Send(ctx, msg); err != nil {
 			if ctx.Err() != nil {
@@ -286,6 +287,7 @@ func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 		}
 	}
 	r.stats.Objects.Add(1)
+	r.stats.Saw(o.key, o.lastModified)
 	if r.t.Reparse {
 		return nil
 	}

@@ -1,3 +1,9 @@
+// Command aws-s3-demo shows the collector at work without AWS: it serves
+// one sample of every bucket type from an in-process S3, runs one scan and
+// prints each event as it would reach the Wazuh queue.
+//
+// It is a command of its own so that the installed aws-s3 carries no fake
+// S3 server; `make demo` builds and runs it.
 package main
 
 import (
@@ -6,7 +12,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wazuh/aws-s3-go/core/config"
@@ -109,11 +117,24 @@ func demoConfig(endpoint string) string {
 	return b.String()
 }
 
+func main() {
+	// -wazuh-home DIR keeps the state database there, for aws-s3 --status.
+	home := ""
+	if len(os.Args) == 3 && os.Args[1] == "-wazuh-home" {
+		home = os.Args[2]
+	} else if len(os.Args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: aws-s3-demo [-wazuh-home DIR]")
+		os.Exit(2)
+	}
+	os.Exit(demo(home, os.Stdout, os.Stderr))
+}
+
 // demo serves sample logs of every bucket type from an in-process S3,
 // runs one scan of demoConfig, prints every event as it would reach the
-// Wazuh queue, then a summary line.
-func demo(stdout, stderr io.Writer) int {
-	ctx, stop := signalContext()
+// Wazuh queue, then a summary line. The state database goes to home, or to a temporary directory removed
+// at the end when home is "".
+func demo(home string, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	srv, err := fixture.StartS3()
 	if err != nil {
@@ -125,12 +146,15 @@ func demo(stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "demo: seeding the in-process S3:", err)
 		return 1
 	}
-	home, err := os.MkdirTemp("", "aws-s3-demo-")
-	if err != nil {
-		fmt.Fprintln(stderr, "demo:", err)
-		return 1
+	if home == "" {
+		tmp, err := os.MkdirTemp("", "aws-s3-demo-")
+		if err != nil {
+			fmt.Fprintln(stderr, "demo:", err)
+			return 1
+		}
+		defer os.RemoveAll(tmp)
+		home = tmp
 	}
-	defer os.RemoveAll(home)
 	// The in-process S3 takes any credentials; the SDK still wants some.
 	os.Setenv("AWS_ACCESS_KEY_ID", fixture.AccessKey)
 	os.Setenv("AWS_SECRET_ACCESS_KEY", fixture.SecretKey)
