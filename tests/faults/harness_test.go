@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -116,10 +117,15 @@ func newWorld(t *testing.T, typ string) *world {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(home) })
-	for _, d := range []string{"queue/sockets", "wodles/aws"} {
+	for _, d := range []string{"queue/sockets", "wodles/aws", "bin"} {
 		if err := os.MkdirAll(filepath.Join(home, d), 0o750); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The version the state database records, as an agent reports it.
+	control := "#!/bin/sh\necho 'WAZUH_VERSION=\"v5.1.0\"'\n"
+	if err := os.WriteFile(filepath.Join(home, "bin", "wazuh-control"), []byte(control), 0o750); err != nil {
+		t.Fatal(err)
 	}
 	w := &world{t: t, home: home, typ: typ, day: time.Now().UTC().Truncate(time.Hour)}
 	w.bucket = bucketName(t.Name())
@@ -602,12 +608,17 @@ func report(t *testing.T, noun, what string, list []string) {
 	}
 	sort.Strings(list)
 	n, more := len(list), ""
-	if n > 8 {
-		more = fmt.Sprintf(" … (%d more)", n-8)
-		list = list[:8]
+	if n > 4 {
+		more = fmt.Sprintf(" … (%d more)", n-4)
+		list = list[:4]
 	}
-	t.Errorf("%d %s %s: %s%s", n, noun, what, strings.Join(list, ", "), more)
+	msg := fmt.Sprintf("%d %s %s: %s%s", n, noun, what, strings.Join(list, ", "), more)
+	t.Error(dirs.ReplaceAllString(msg, "…/"))
 }
+
+// dirs is the directory part of the generated keys, left out of failure
+// messages to keep them readable.
+var dirs = regexp.MustCompile(`(AWSLogs/\d+/[A-Za-z]+/[a-z0-9-]+/|firehose/(waf/)?)\d{4}/\d{2}/\d{2}/(\d{2}/)?`)
 
 // tail is the end of a run's output, for failure messages.
 func tail(s string) string {

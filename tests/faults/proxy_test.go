@@ -110,8 +110,16 @@ func (p *proxy) Close() error {
 }
 
 func isGetObject(r *http.Request) bool {
-	// Path style: /bucket/key. A listing is GET /bucket?list-type=2.
-	return r.Method == http.MethodGet && strings.Count(strings.TrimPrefix(r.URL.Path, "/"), "/") >= 1 && r.URL.RawQuery == ""
+	// Path style: /bucket/key, with the SDK's ?x-id=GetObject. A listing
+	// is GET /bucket?list-type=2.
+	if r.Method != http.MethodGet {
+		return false
+	}
+	if r.URL.Query().Get("x-id") == "GetObject" {
+		return true
+	}
+	_, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	return key != "" && r.URL.RawQuery == ""
 }
 
 func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
