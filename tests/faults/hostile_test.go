@@ -98,7 +98,7 @@ func TestCutStreamedObject(t *testing.T) {
 const maxRSS = 128 << 10
 
 // rssKill is where a run is killed to protect the shared machine.
-const rssKill = 768 << 10
+const rssKill = 512 << 10
 
 // bomb is head + size bytes of fill + tail, gzip'd. A gzip file may hold
 // several members read as one stream, so one member of chunk fill bytes is

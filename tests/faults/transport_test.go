@@ -64,6 +64,22 @@ func TestTransportFaults(t *testing.T) {
 		{name: "black-hole", m: mode{Fault: blackHole}, objects: 5, records: 20,
 			extra: []string{"--connect-timeout", "1", "--read-timeout", "1"}},
 	}
+	// What a clean run on a fresh home delivers for the largest set of
+	// objects a case uploads: each case must end with the same multiset
+	// of events (restricted to its own objects).
+	clean := map[[2]int]multiset{}
+	for _, c := range cases {
+		size := [2]int{c.objects, c.records}
+		if clean[size] == nil {
+			w := newWorld(t, "cloudtrail")
+			uploadTrail(w, newLedger(), c.objects, c.records)
+			r := w.run(w.argv())
+			if r.code != 0 {
+				t.Fatalf("clean run: exit %d; output:\n%s", r.code, tail(r.out))
+			}
+			clean[size] = w.multiset(r.frames)
+		}
+	}
 	for _, c := range cases {
 		for _, skip := range []bool{false, true} {
 			name := c.name + "/no-skip"
@@ -110,6 +126,9 @@ func TestTransportFaults(t *testing.T) {
 				}
 				l.add(t, r2.frames)
 				checkFinal(t, w, l, "cloudtrail", true)
+				got := w.multiset(r1.frames)
+				got.add(w.multiset(r2.frames))
+				got.check(t, clean[[2]int{c.objects, c.records}])
 			})
 		}
 	}
@@ -166,4 +185,41 @@ func checkFinal(t *testing.T, w *world, l *ledger, table string, removed bool) {
 	} else {
 		sameSet(t, "objects in the bucket", w.keys(), l.keySet())
 	}
+}
+
+// multiset counts frames, the world's bucket name replaced so that runs on
+// different buckets compare.
+type multiset map[string]int
+
+func (w *world) multiset(frames [][]byte) multiset {
+	m := multiset{}
+	for _, f := range frames {
+		m[strings.ReplaceAll(string(f), w.bucket, "<bucket>")]++
+	}
+	return m
+}
+
+func (m multiset) add(o multiset) {
+	for k, n := range o {
+		m[k] += n
+	}
+}
+
+// check fails unless m and want hold the same frames the same number of
+// times.
+func (m multiset) check(t *testing.T, want multiset) {
+	t.Helper()
+	var missing, extra []string
+	for f, n := range want {
+		if m[f] < n {
+			missing = append(missing, fmt.Sprintf("x%d %.200s", n-m[f], f))
+		}
+	}
+	for f, n := range m {
+		if n > want[f] {
+			extra = append(extra, fmt.Sprintf("x%d %.200s", n-want[f], f))
+		}
+	}
+	report(t, "frames of a clean run", "missing", missing)
+	report(t, "frames", "more than a clean run", extra)
 }
