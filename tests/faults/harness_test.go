@@ -171,11 +171,17 @@ func (w *world) argv(extra ...string) []string {
 
 // result is how one run of the executable ended.
 type result struct {
-	code    int
-	out     string
-	frames  [][]byte // what reached the queue during the run
-	maxRSS  int64    // peak resident set, KiB
-	capped  bool     // killed for going over the world's rssCap
+	code   int
+	out    string
+	frames [][]byte // what reached the queue during the run
+	// maxRSS is the child's peak resident set (KiB), VmHWM polled from
+	// /proc. Not ru_maxrss: os/exec starts the child with vfork, and
+	// Linux carries the parent's high-water mark over exec into the
+	// child's ru_maxrss, so a big test process (-race, bomb buffers)
+	// would be measured instead of the collector.
+	maxRSS  int64
+	ruRSS   int64 // ru_maxrss of the child, for the record
+	capped  bool  // killed for going over the world's rssCap
 	elapsed time.Duration
 }
 
@@ -201,9 +207,12 @@ func (w *world) start(argv []string) (wait func() result, kill func()) {
 	done := make(chan struct{})
 	var r result
 	var capped atomic.Bool
-	if w.rssCap > 0 {
-		go watchRSS(cmd.Process.Pid, w.rssCap, done, func() { capped.Store(true); cmd.Process.Kill() })
-	}
+	var hwm atomic.Int64
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		watchRSS(cmd.Process.Pid, w.rssCap, done, &hwm, func() { capped.Store(true); cmd.Process.Kill() })
+	}()
 	go func() {
 		defer close(done)
 		defer cancel()
@@ -218,12 +227,14 @@ func (w *world) start(argv []string) (wait func() result, kill func()) {
 			out.WriteString("\n[faults: " + err.Error() + "]")
 		}
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			r.maxRSS = ru.Maxrss
+			r.ruRSS = ru.Maxrss
 		}
 	}()
 	wait = func() result {
 		w.t.Helper()
 		<-done
+		<-watched
+		r.maxRSS = hwm.Load()
 		w.q.sync(w.t)
 		r.out = out.String()
 		r.frames = w.q.since(before)
@@ -239,31 +250,36 @@ func (w *world) run(argv []string) result {
 	return wait()
 }
 
-// watchRSS polls the resident set of pid and calls over once it passes
-// capKiB, until done.
-func watchRSS(pid int, capKiB int64, done <-chan struct{}, over func()) {
-	tick := time.NewTicker(20 * time.Millisecond)
+// watchRSS polls the peak resident set (VmHWM) of pid into hwm until
+// done, and calls over once the resident set passes capKiB (if set).
+func watchRSS(pid int, capKiB int64, done <-chan struct{}, hwm *atomic.Int64, over func()) {
+	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	path := fmt.Sprintf("/proc/%d/status", pid)
 	for {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			var rss int64
+			for _, line := range strings.Split(string(b), "\n") {
+				var kib int64
+				if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+					fmt.Sscanf(strings.TrimSpace(v), "%d", &kib)
+					if kib > hwm.Load() {
+						hwm.Store(kib)
+					}
+				} else if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+					fmt.Sscanf(strings.TrimSpace(v), "%d", &rss)
+				}
+			}
+			if capKiB > 0 && rss > capKiB {
+				over()
+				return
+			}
+		}
 		select {
 		case <-done:
 			return
 		case <-tick.C:
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-				var kib int64
-				fmt.Sscanf(strings.TrimSpace(v), "%d", &kib)
-				if kib > capKiB {
-					over()
-					return
-				}
-			}
 		}
 	}
 }
