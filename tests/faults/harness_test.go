@@ -488,6 +488,14 @@ func parse(t *testing.T, f []byte) event {
 	if !ok {
 		t.Fatalf("frame without %q header: %.120q", sink.Header, f)
 	}
+	// Tens of thousands of frames under -race: a CloudTrail event is read
+	// by looking its two fields up; anything else is decoded.
+	if bytes.HasPrefix(body, []byte(`{"integration": "aws", `)) && bytes.HasSuffix(body, []byte("}")) && !bytes.Contains(body, []byte(`"error_msg"`)) {
+		file, id := quickField(body, "log_file"), quickField(body, "eventID")
+		if file != "" && id != "" {
+			return event{file: file, id: id}
+		}
+	}
 	var m struct {
 		Integration string `json:"integration"`
 		ErrorMsg    string `json:"error_msg"`
@@ -528,6 +536,21 @@ func parse(t *testing.T, f []byte) event {
 		}
 	}
 	return ev
+}
+
+// quickField is the first string value of name in a JSON text written as
+// json.dumps writes it (`"name": "value"`), "" when absent or escaped.
+func quickField(body []byte, name string) string {
+	i := bytes.Index(body, []byte(`"`+name+`": "`))
+	if i < 0 {
+		return ""
+	}
+	v := body[i+len(name)+5:]
+	j := bytes.IndexByte(v, '"')
+	if j < 0 || bytes.IndexByte(v[:j], '\\') >= 0 {
+		return ""
+	}
+	return string(v[:j])
 }
 
 // ledger is what was uploaded and what reached the queue, per record.
