@@ -6,5 +6,7 @@
 // asserts that no event is lost, none is sent twice, nothing is deleted
 // undelivered and memory stays bounded.
 //
-// The tests skip when versitygw or build/aws-s3 is missing.
+// The tests skip when versitygw or build/aws-s3 is missing. AWS_S3_BIN
+// runs them against another executable; -short leaves out the memory
+// bombs.
 package faults
