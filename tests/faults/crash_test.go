@@ -2,6 +2,7 @@ package faults
 
 import (
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -23,14 +24,14 @@ func TestKill9(t *testing.T) {
 	// Slow enough to be killed half way on a busy machine.
 	w.px.set(mode{Fault: delay, Delay: 25 * time.Millisecond})
 
-	wait, kill := w.start(w.argv())
+	wait, signal := w.start(w.argv())
 	const killAt = objects * records / 3
 	if !w.q.waitFor(killAt, 60*time.Second) {
-		kill()
+		signal(syscall.SIGKILL)
 		r := wait()
 		t.Fatalf("the run did not deliver %d events (exit %d, %d frames); output:\n%s", killAt, r.code, len(r.frames), tail(r.out))
 	}
-	kill()
+	signal(syscall.SIGKILL)
 	r1 := wait()
 	got1 := l.add(t, r1.frames)
 	if r1.code == 0 {
@@ -112,9 +113,9 @@ func TestConcurrentRuns(t *testing.T) {
 	w.px.set(mode{Fault: delay, Delay: 40 * time.Millisecond})
 
 	before := w.q.count()
-	wait1, kill1 := w.start(w.argv())
+	wait1, signal1 := w.start(w.argv())
 	if !w.q.waitFor(before+objects*records/10, 60*time.Second) {
-		kill1()
+		signal1(syscall.SIGKILL)
 		r := wait1()
 		t.Fatalf("the first run did not deliver %d events (exit %d); output:\n%s", objects*records/10, r.code, tail(r.out))
 	}

@@ -100,6 +100,8 @@ type world struct {
 	// killed: a collector that misbehaves on a hostile object must not
 	// take the shared machine down with it.
 	rssCap int64
+	// limit, when set, replaces the package's limit on one run.
+	limit time.Duration
 	// day of every generated object: today, since the executable runs
 	// with the real clock.
 	day time.Time
@@ -189,10 +191,14 @@ type result struct {
 const limit = 90 * time.Second
 
 // start runs the executable with argv in the background; wait returns
-// how it ended. kill sends SIGKILL.
-func (w *world) start(argv []string) (wait func() result, kill func()) {
+// how it ended. signal sends it a signal.
+func (w *world) start(argv []string) (wait func() result, signal func(os.Signal)) {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	d := limit
+	if w.limit > 0 {
+		d = w.limit
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
 	cmd := exec.CommandContext(ctx, suite.bin, argv...)
 	cmd.Env = w.env()
 	var out bytes.Buffer
@@ -222,7 +228,7 @@ func (w *world) start(argv []string) (wait func() result, kill func()) {
 		r.code = cmd.ProcessState.ExitCode()
 		if ctx.Err() != nil {
 			r.code = -1
-			out.WriteString(fmt.Sprintf("\n[faults: killed after %v]", limit))
+			out.WriteString(fmt.Sprintf("\n[faults: killed after %v]", d))
 		} else if r.code < 0 && err != nil {
 			out.WriteString("\n[faults: " + err.Error() + "]")
 		}
@@ -240,8 +246,8 @@ func (w *world) start(argv []string) (wait func() result, kill func()) {
 		r.frames = w.q.since(before)
 		return r
 	}
-	kill = func() { cmd.Process.Kill() }
-	return wait, kill
+	signal = func(s os.Signal) { cmd.Process.Signal(s) }
+	return wait, signal
 }
 
 func (w *world) run(argv []string) result {
@@ -375,6 +381,9 @@ type queue struct {
 	synced  map[string]bool
 	changed chan struct{} // closed and replaced on every datagram
 	seq     int
+
+	once   sync.Once
+	closed bool // set by close, from the test goroutine
 }
 
 func bindQueue(t *testing.T, path string) *queue {
@@ -386,8 +395,18 @@ func bindQueue(t *testing.T, path string) *queue {
 	c.SetReadBuffer(4 << 20)
 	q := &queue{path: path, conn: c, done: make(chan struct{}), synced: map[string]bool{}, changed: make(chan struct{})}
 	go q.read()
-	t.Cleanup(func() { c.Close(); <-q.done })
+	t.Cleanup(q.close)
 	return q
+}
+
+// close unbinds the socket and removes its path.
+func (q *queue) close() {
+	q.once.Do(func() {
+		q.conn.Close()
+		<-q.done
+		os.Remove(q.path)
+		q.closed = true
+	})
 }
 
 func (q *queue) read() {
@@ -445,6 +464,9 @@ func (q *queue) waitFor(n int, d time.Duration) bool {
 // queue is FIFO, so a marker sent now arrives after them.
 func (q *queue) sync(t *testing.T) {
 	t.Helper()
+	if q.closed {
+		return
+	}
 	q.mu.Lock()
 	q.seq++
 	id := fmt.Sprint(q.seq)

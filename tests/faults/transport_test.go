@@ -3,7 +3,9 @@ package faults
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -222,4 +224,74 @@ func (m multiset) check(t *testing.T, want multiset) {
 	}
 	report(t, "frames of a clean run", "missing", missing)
 	report(t, "frames", "more than a clean run", extra)
+}
+
+// TestSigtermInBlackHole stops a run that waits on an endpoint that never
+// answers (default timeouts) with SIGTERM: it must end at once (issue 8,
+// item 3: "keep SIGTERM immediate"), non-zero, with nothing recorded or
+// deleted.
+func TestSigtermInBlackHole(t *testing.T) {
+	w := newWorld(t, "cloudtrail")
+	l := newLedger()
+	uploadTrail(w, l, 3, 5)
+	w.px.set(mode{Fault: blackHole})
+	wait, signal := w.start(w.argv("--remove"))
+	deadline := time.Now().Add(30 * time.Second)
+	for w.px.hits.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if w.px.hits.Load() == 0 {
+		signal(syscall.SIGKILL)
+		r := wait()
+		t.Fatalf("the run never reached the endpoint (exit %d); output:\n%s", r.code, tail(r.out))
+	}
+	time.Sleep(200 * time.Millisecond)
+	sent := time.Now()
+	signal(syscall.SIGTERM)
+	r := wait()
+	took := time.Since(sent)
+	t.Logf("SIGTERM: exit %d %v after the signal", r.code, took.Round(time.Millisecond))
+	if took > 5*time.Second {
+		t.Errorf("the run took %v to stop after SIGTERM, want it at once", took.Round(time.Millisecond))
+	}
+	if r.code == 0 {
+		t.Errorf("exit 0 after SIGTERM in the middle of a run; output:\n%s", tail(r.out))
+	}
+	if n := len(r.frames); n != 0 {
+		t.Errorf("%d frames sent through a black hole", n)
+	}
+	sameSet(t, "state rows", w.rows(w.typ), map[string]bool{})
+	sameSet(t, "objects in the bucket", w.keys(), l.keySet())
+}
+
+// TestQueueNotASocket runs with the queue path taken by a regular file or
+// a directory (issue 8, item 8): the run fails clearly within seconds
+// instead of retrying forever, and records or deletes nothing.
+func TestQueueNotASocket(t *testing.T) {
+	for _, kind := range []string{"file", "directory"} {
+		t.Run(kind, func(t *testing.T) {
+			w := newWorld(t, "cloudtrail")
+			l := newLedger()
+			uploadTrail(w, l, 3, 5)
+			w.q.close()
+			if kind == "file" {
+				if err := os.WriteFile(w.q.path, []byte("not a socket"), 0o640); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := os.Mkdir(w.q.path, 0o750); err != nil {
+				t.Fatal(err)
+			}
+			w.limit = 22 * time.Second
+			r := w.run(w.argv("--remove", "--skip_on_error"))
+			t.Logf("queue path is a %s: exit %d in %v", kind, r.code, r.elapsed.Round(time.Millisecond))
+			if r.code == 0 || r.code == -1 || r.elapsed > 20*time.Second {
+				t.Errorf("exit %d after %v, want a non-zero exit within seconds; output:\n%s", r.code, r.elapsed.Round(time.Millisecond), tail(r.out))
+			}
+			if !strings.Contains(r.out, "ERROR") {
+				t.Errorf("no ERROR line says what failed; output:\n%s", tail(r.out))
+			}
+			sameSet(t, "state rows", w.rows(w.typ), map[string]bool{})
+			sameSet(t, "objects in the bucket", w.keys(), l.keySet())
+		})
+	}
 }
