@@ -60,6 +60,9 @@ func TestMain(m *testing.M) {
 // builds it before running the Go tests).
 func findBinary() (string, error) {
 	if p := os.Getenv("AWS_S3_BIN"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("AWS_S3_BIN: %v", err)
+		}
 		return p, nil
 	}
 	dir, err := os.Getwd()
