@@ -635,9 +635,9 @@ func (l *ledger) partial(got map[string]int) []string {
 	return out
 }
 
-// checkExactlyOnce fails unless every uploaded record of the keys in
-// only (all keys when nil) was delivered exactly once over every run, and
-// nothing else.
+// checkExactlyOnce fails unless every expected record was delivered
+// exactly once over every run, and nothing else; it returns the number of
+// extra deliveries.
 func (l *ledger) checkExactlyOnce(t *testing.T) (dups int) {
 	t.Helper()
 	var missing, extra, dup []string

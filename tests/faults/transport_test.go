@@ -98,7 +98,12 @@ func TestTransportFaults(t *testing.T) {
 				}
 
 				w.px.set(c.m)
+				if c.m.Fault == blackHole {
+					// Bounded below 30 s; a hung run is not waited for long.
+					w.limit = 45 * time.Second
+				}
 				r1 := w.run(w.argv(append(append([]string{}, flags...), c.extra...)...))
+				w.limit = 0
 				hits := w.px.hits.Load()
 				t.Logf("faulty run: exit %d in %v, %d frames, %d requests, %d faults injected",
 					r1.code, r1.elapsed.Round(time.Millisecond), len(r1.frames), w.px.requests.Load(), hits)
