@@ -49,6 +49,10 @@ func (r *run) lakeObject(ctx context.Context, rt route) error {
 	}
 	defer release()
 	found := 0
+	// Rows are sent as they are decoded: the lock keeps them together, and
+	// the downloads of the other messages go on meanwhile.
+	r.sending.Lock()
+	defer r.sending.Unlock()
 	err = parquetRows(ra, size, func(row *pyjson.Object) error {
 		found++
 		if err := context.Cause(ctx); err != nil {

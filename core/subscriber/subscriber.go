@@ -61,6 +61,13 @@ type Env struct {
 	// DefaultParquetMemory.
 	ParquetMemory int64
 	TempDir       string
+	// Workers is how many messages of a batch are processed at once; 0
+	// means DefaultWorkers.
+	Workers int
+	// Visibility is the queue's visibility timeout, for agents whose IAM
+	// policy does not allow sqs:GetQueueAttributes: 0 reads it from the
+	// queue (DefaultVisibility when that fails).
+	Visibility time.Duration
 	// Events, Objects and Bytes, when set, count the events accepted by
 	// the sink, the objects fully sent and the bytes read from S3.
 	Events, Objects, Bytes *atomic.Int64
