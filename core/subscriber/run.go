@@ -296,7 +296,11 @@ func (r *run) omit(v pyjson.Value) {
 }
 
 func (r *run) delete(ctx context.Context, m sqstypes.Message) error {
-	_, err := r.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(r.url), ReceiptHandle: m.ReceiptHandle})
+	// Every event was accepted: a stop now must not have the message sent
+	// again by another agent, so the delete outlives it (briefly).
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	_, err := r.sqs.DeleteMessage(dctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(r.url), ReceiptHandle: m.ReceiptHandle})
 	if err != nil {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)

@@ -6,11 +6,14 @@
 //
 // This is how collection scales past one host: any number of agents share
 // one queue, SQS hands each notification to one of them at a time
-// (visibility timeout), and no agent keeps state. A message is deleted only
+// (visibility timeout), and no agent keeps state. The messages of a batch
+// are processed concurrently while a heartbeat renews their visibility, so
+// a slow object is not taken by a second agent. A message is deleted only
 // after every event of its objects was accepted by the sink; a message
 // whose processing failed stays in the queue and is delivered again once
-// its visibility timeout expires (at-least-once: a crash between sending
-// and deleting resends that message's events, nothing is lost).
+// its visibility timeout expires, until the queue's redrive policy moves it
+// to a dead-letter queue (at-least-once: a crash between sending and
+// deleting resends that message's events, nothing is lost).
 package subscriber
 
 import (
