@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -190,11 +189,12 @@ func (r *run) process(ctx context.Context, m sqstypes.Message, fl *inflight) (er
 		if v := recover(); v != nil {
 			// The message stays in the queue; the host lives on.
 			fl.done(m)
-			err = fmt.Errorf("internal error (please report) processing the SQS message %s: %v\n%s", aws.ToString(m.MessageId), v, debug.Stack())
+			err = fmt.Errorf("internal error (please report) processing the SQS message %s: %v", aws.ToString(m.MessageId), v)
 		}
 	}()
 	err = r.handle(ctx, m, fl)
 	if err == nil {
+		fl.done(m) // deleted, or left in the queue as not a notification
 		return nil
 	}
 	if ctx.Err() != nil {

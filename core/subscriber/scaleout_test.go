@@ -27,12 +27,12 @@ import (
 )
 
 // Scale-out: several agents on one queue (docs/subscribers.md, "Scaling
-// out"). The timings: a visibility timeout of 3 s, renewed every 1.5 s;
-// slow objects take 5 s to download, so without the heartbeat their
+// out"). The timings: a visibility timeout of 4 s, renewed every 2 s;
+// slow objects take 6 s to download, so without the heartbeat their
 // messages would go to a second consumer.
 const (
-	scaleVisibility = 3
-	scaleSlow       = 5 * time.Second
+	scaleVisibility = 4
+	scaleSlow       = 6 * time.Second
 	scaleConsumers  = 3
 )
 
