@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -39,16 +40,33 @@ const (
 // slowS3 is a loopback proxy in front of moto's S3 that holds the GETs of
 // keys under slow/ for d before forwarding them.
 func slowS3(t *testing.T, target string, d time.Duration) string {
+	return newSlowProxy(t, target, d).url
+}
+
+// slowProxy is slowS3's server; peak is the most slow GETs it held at once.
+type slowProxy struct {
+	url       string
+	mu        sync.Mutex
+	cur, peak int
+}
+
+func newSlowProxy(t *testing.T, target string, d time.Duration) *slowProxy {
 	t.Helper()
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
 	}
+	p := &slowProxy{}
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	// A killed agent's requests fail; that is the point, not news.
 	proxy.ErrorLog = log.New(io.Discard, "", 0)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/slow/") {
+			p.mu.Lock()
+			p.cur++
+			p.peak = max(p.peak, p.cur)
+			p.mu.Unlock()
+			defer func() { p.mu.Lock(); p.cur--; p.mu.Unlock() }()
 			select {
 			case <-time.After(d):
 			case <-r.Context().Done():
@@ -58,7 +76,8 @@ func slowS3(t *testing.T, target string, d time.Duration) string {
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	return srv.URL
+	p.url = srv.URL
+	return p
 }
 
 // buildCmd builds the drop-in executable for the test.

@@ -137,3 +137,48 @@ func TestDeadLetter(t *testing.T) {
 		t.Errorf("dead-letter queue holds %q", got)
 	}
 }
+
+// The messages of a batch are processed concurrently, no more than
+// Env.Workers at once, and an object's events stay together.
+func TestBatchConcurrency(t *testing.T) {
+	m := startMoto(t)
+	m.bucket(t, "logs")
+	url := m.queue(t, "conc", 60)
+	for i := range 6 {
+		key := fmt.Sprintf("slow/%d.log", i)
+		m.put(t, "logs", key, []byte(fmt.Sprintf("%d first 1\n%d second 2\n%d third 3\n", i, i, i)))
+		m.send(t, url, notification("logs", key))
+	}
+	p := newSlowProxy(t, m.url, 500*time.Millisecond)
+	tg := target(m, "buckets", "conc")
+	tg.ServiceEndpoint = p.url
+	q := bindQueue(t)
+	s := sink.NewSocket(q.path, nil)
+	defer s.Close()
+	e := env(m, s)
+	e.Workers = 3
+	if err := Run(context.Background(), tg, e); err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	peak := p.peak
+	p.mu.Unlock()
+	if peak != 3 {
+		t.Errorf("%d objects fetched at once, want 3", peak)
+	}
+	frames := q.all()
+	if len(frames) != 18 {
+		t.Fatalf("%d events, want 18", len(frames))
+	}
+	for i := 0; i < len(frames); i += 3 {
+		id := frames[i][strings.Index(frames[i], `"full_log": "`)+13]
+		for j := i; j < i+3; j++ {
+			if !strings.Contains(frames[j], `"full_log": "`+string(id)+" ") {
+				t.Fatalf("the events of one object are not together:\n%s", strings.Join(frames, "\n"))
+			}
+		}
+	}
+	if left := m.visible(t, url); len(left) != 0 {
+		t.Errorf("left in the queue: %q", left)
+	}
+}
