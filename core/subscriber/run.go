@@ -28,6 +28,10 @@ import (
 // the queue when a run stops.
 const releaseTimeout = 5 * time.Second
 
+// sqsCallTimeout bounds an SQS call beyond its long poll: an endpoint that
+// stopped answering ends the run instead of hanging it.
+const sqsCallTimeout = 15 * time.Second
+
 // run is the state of one subscriber run.
 type run struct {
 	t       config.Target
@@ -87,13 +91,15 @@ func (r *run) loop(ctx context.Context) error {
 			return err
 		}
 		r.log.Debug(2, "Retrieving messages from: "+r.t.Queue)
-		out, err := r.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+		rctx, cancel := context.WithTimeout(ctx, time.Duration(r.wait())*time.Second+sqsCallTimeout)
+		out, err := r.sqs.ReceiveMessage(rctx, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(r.url),
 			MaxNumberOfMessages:         MaxMessages,
 			WaitTimeSeconds:             r.wait(),
 			MessageAttributeNames:       []string{"All"},
 			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount},
 		})
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return context.Cause(ctx)

@@ -131,7 +131,9 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 }
 
 func (r *run) queueURL(ctx context.Context) error {
-	out, err := r.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(r.t.Queue)})
+	qctx, cancel := context.WithTimeout(ctx, sqsCallTimeout)
+	defer cancel()
+	out, err := r.sqs.GetQueueUrl(qctx, &sqs.GetQueueUrlInput{QueueName: aws.String(r.t.Queue)})
 	if err != nil {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
