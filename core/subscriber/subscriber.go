@@ -58,10 +58,11 @@ type Env struct {
 	// resolution (AWS_ENDPOINT_URL_SQS, shared config); service_endpoint
 	// is S3's, as in the reference.
 	SQSEndpoint string
-	// ParquetMemory bounds the in-memory copy of a Security Lake object;
-	// a larger one is spooled to a temporary file in TempDir ("" is
-	// os.TempDir()), removed once the object is sent. 0 means
-	// DefaultParquetMemory.
+	// ParquetMemory bounds the in-memory copies of the Security Lake
+	// objects processed at once: each worker's share is ParquetMemory /
+	// Workers, and a larger object is spooled to a temporary file in
+	// TempDir ("" is os.TempDir()), removed once the object is sent. 0
+	// means DefaultParquetMemory.
 	ParquetMemory int64
 	TempDir       string
 	// Workers is how many messages of a batch are processed at once; 0
