@@ -28,12 +28,12 @@ import (
 )
 
 // Scale-out: several agents on one queue (docs/subscribers.md, "Scaling
-// out"). The timings: a visibility timeout of 4 s, renewed every 2 s;
-// slow objects take 6 s to download, so without the heartbeat their
+// out"). The timings: a visibility timeout of 5 s, renewed every 1.7 s;
+// slow objects take 7 s to download, so without the heartbeat their
 // messages would go to a second consumer.
 const (
-	scaleVisibility = 4
-	scaleSlow       = 6 * time.Second
+	scaleVisibility = 5
+	scaleSlow       = 7 * time.Second
 	scaleConsumers  = 3
 )
 

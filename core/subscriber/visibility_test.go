@@ -25,22 +25,22 @@ func TestHeartbeat(t *testing.T) {
 	m.bucket(t, "logs")
 	m.put(t, "logs", "slow/a.log", []byte("slow 1\n"))
 	m.put(t, "logs", "b.log", []byte("fast 2\n"))
-	url := m.queue(t, "hb", 2)
+	url := m.queue(t, "hb", 3)
 	m.send(t, url, notification("logs", "slow/a.log"))
 	m.send(t, url, notification("logs", "b.log"))
 	tg := target(m, "buckets", "hb")
-	tg.ServiceEndpoint = slowS3(t, m.url, 5*time.Second)
+	tg.ServiceEndpoint = slowS3(t, m.url, 6500*time.Millisecond)
 
 	var out, logs bytes.Buffer
 	e := env(m, sink.NewWriter(&out))
 	e.Log = logging.NewScript(&logs, 2)
 	done := make(chan error, 1)
 	go func() { done <- Run(context.Background(), tg, e) }()
-	// Another consumer polls while the object is downloaded: 2.5 times
-	// the visibility timeout.
+	// Another consumer polls while the object is downloaded: twice the
+	// visibility timeout.
 	time.Sleep(300 * time.Millisecond)
 	stolen := 0
-	for end := time.Now().Add(4500 * time.Millisecond); time.Now().Before(end); {
+	for end := time.Now().Add(6 * time.Second); time.Now().Before(end); {
 		r, err := m.sqs.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
 		if err != nil {
 			t.Fatal(err)
@@ -56,10 +56,10 @@ func TestHeartbeat(t *testing.T) {
 	if got := strings.Count(out.String(), "\n"); got != 2 {
 		t.Errorf("sent %d events:\n%s", got, out.String())
 	}
-	if !strings.Contains(logs.String(), "DEBUG: +++ Visibility timeout of the SQS queue: 2s\n") {
+	if !strings.Contains(logs.String(), "DEBUG: +++ Visibility timeout of the SQS queue: 3s\n") {
 		t.Errorf("log:\n%s", logs.String())
 	}
-	time.Sleep(2100 * time.Millisecond)
+	time.Sleep(3100 * time.Millisecond)
 	if left := m.visible(t, url); len(left) != 0 {
 		t.Errorf("left in the queue: %q", left)
 	}
