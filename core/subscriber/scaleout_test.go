@@ -268,6 +268,15 @@ func scaleOut(t *testing.T, m *moto, bin, proxy string, c scaleCase) {
 		}
 	}
 
+	t.Cleanup(func() {
+		if t.Failed() {
+			for i, cn := range cons {
+				cn.cmd.Process.Kill()
+				<-cn.done // the output is complete
+				t.Logf("agent %d output:\n%s", i, cn.out.String())
+			}
+		}
+	})
 	token := regexp.MustCompile(`(?:o|slow)/\d{4}\.(?:log|gz|parquet)#\d`)
 	killed, survived := map[string]int{}, map[string]int{}
 	for i, cn := range cons {
