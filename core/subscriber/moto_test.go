@@ -52,6 +52,11 @@ func startMoto(t *testing.T) *moto {
 	t.Setenv("AWS_PROFILE", "")
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_ENDPOINT_URL", "")
+	return newMoto(url)
+}
+
+// newMoto returns the test's own clients of the moto_server at url.
+func newMoto(url string) *moto {
 	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
 	return &moto{
 		url: url,
@@ -142,7 +147,14 @@ func bindQueue(t *testing.T) *socketQueue {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	q := &socketQueue{path: filepath.Join(dir, "queue"), done: make(chan struct{})}
+	return bindQueueAt(t, filepath.Join(dir, "queue"))
+}
+
+// bindQueueAt binds the queue socket at path until the test ends.
+func bindQueueAt(t *testing.T, path string) *socketQueue {
+	t.Helper()
+	q := &socketQueue{path: path, done: make(chan struct{})}
+	var err error
 	q.conn, err = net.ListenUnixgram("unixgram", &net.UnixAddr{Name: q.path, Net: "unixgram"})
 	if err != nil {
 		t.Fatal(err)

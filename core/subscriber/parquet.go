@@ -20,9 +20,10 @@ import (
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
-// DefaultParquetMemory is how much of a Parquet object is kept in memory;
-// a larger object is spooled to a temporary file (Parquet is read from its
-// footer, so it needs random access).
+// DefaultParquetMemory is how much of the Parquet objects a run processes
+// at once is kept in memory, shared between its workers; a larger object
+// is spooled to a temporary file (Parquet is read from its footer, so it
+// needs random access).
 const DefaultParquetMemory = 64 << 20
 
 // parquetBatch is how many rows are decoded at a time.

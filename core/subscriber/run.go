@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -28,15 +28,28 @@ import (
 // the queue when a run stops.
 const releaseTimeout = 5 * time.Second
 
+// sqsCallTimeout bounds an SQS call beyond its long poll: an endpoint that
+// stopped answering ends the run instead of hanging it.
+const sqsCallTimeout = 15 * time.Second
+
 // run is the state of one subscriber run.
 type run struct {
-	t         config.Target
-	env       Env
-	log       logging.Logger
-	clients   *awsclient.Clients
-	sqs       *sqs.Client
-	url       string
+	t       config.Target
+	env     Env
+	log     logging.Logger
+	clients *awsclient.Clients
+	sqs     *sqs.Client
+	url     string
+	// visibility is the queue's visibility timeout, which the heartbeat
+	// renews for messages in flight.
+	visibility time.Duration
+	// sending is held while one object's events go to the sink, so that
+	// the events of an object stay together among concurrent messages.
+	sending sync.Mutex
+
+	s3mu      sync.Mutex
 	s3        map[string]*s3.Client // per bucket, in the bucket's region
+	mu        sync.Mutex            // guards kept
 	discard   *event.Discard
 	lineRegex *regexp.Regexp // the configured discard_regex, for plain-text lines
 	// kept holds the messages this run left in the queue (failed, or not
@@ -45,6 +58,10 @@ type run struct {
 	// only such messages ends the run.
 	kept map[string]bool
 }
+
+// DefaultWorkers is how many messages of a batch are processed at once
+// when Env.Workers is 0: as many as the engine fetches bucket objects.
+const DefaultWorkers = 8
 
 // route is one object a notification points to.
 type route struct{ bucket, key string }
@@ -68,90 +85,159 @@ func (r *run) wait() int32 {
 
 // loop receives batches until one brings nothing new.
 func (r *run) loop(ctx context.Context) error {
+	r.queueSettings(ctx)
 	for {
 		if err := context.Cause(ctx); err != nil {
 			return err
 		}
 		r.log.Debug(2, "Retrieving messages from: "+r.t.Queue)
-		out, err := r.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl:              aws.String(r.url),
-			MaxNumberOfMessages:   MaxMessages,
-			WaitTimeSeconds:       r.wait(),
-			MessageAttributeNames: []string{"All"},
+		rctx, cancel := context.WithTimeout(ctx, time.Duration(r.wait())*time.Second+sqsCallTimeout)
+		out, err := r.sqs.ReceiveMessage(rctx, &sqs.ReceiveMessageInput{
+			QueueUrl:                    aws.String(r.url),
+			MaxNumberOfMessages:         MaxMessages,
+			WaitTimeSeconds:             r.wait(),
+			MessageAttributeNames:       []string{"All"},
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount},
 		})
+		cancel()
 		if err != nil {
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
 			return exit.Wrap(exit.SQSFailure, err, "Error receiving message from SQS: %s", awsclient.ClientError(err))
 		}
-		fresh := 0
+		var fresh []sqstypes.Message
 		for _, m := range out.Messages {
-			if !r.kept[aws.ToString(m.MessageId)] {
-				fresh++
+			if !r.isKept(m) {
+				fresh = append(fresh, m)
 			}
 		}
-		if fresh == 0 {
+		if len(fresh) == 0 {
 			// Empty, or only messages this run already left (a visibility
 			// timeout shorter than the run): done.
 			return nil
 		}
-		for i, m := range out.Messages {
-			if r.kept[aws.ToString(m.MessageId)] {
-				continue
-			}
-			if err := context.Cause(ctx); err != nil {
-				r.release(ctx, out.Messages[i:])
-				return err
-			}
-			err := r.handle(ctx, m)
-			if err == nil {
-				continue
-			}
-			if ctx.Err() != nil {
-				r.release(ctx, out.Messages[i:])
-				return context.Cause(ctx)
-			}
-			var oe *objectError
-			if !errors.As(err, &oe) || !r.t.SkipOnError {
-				r.release(ctx, out.Messages[i+1:])
-				return err
-			}
-			r.keep(m)
-			r.log.Debug(1, "++ "+err.Error()+"; skipping...")
-			r.log.Error(err.Error() + "; the SQS message was left in the queue and will be delivered again.")
+		if err := r.batch(ctx, fresh); err != nil {
+			return err
 		}
 	}
+}
+
+// batch processes the messages of one receive, up to workers at once,
+// while a heartbeat keeps those not yet settled invisible to other
+// consumers. It returns the first error that ends the run: the messages
+// then in flight finish (their events are not sent twice), those not
+// started are handed back to the queue, and the failed one stays
+// invisible until its timeout.
+func (r *run) batch(ctx context.Context, msgs []sqstypes.Message) error {
+	fl := newInflight(msgs)
+	hbctx, stopBeat := context.WithCancel(ctx)
+	beating := make(chan struct{})
+	go func() {
+		defer close(beating)
+		r.heartbeat(hbctx, fl)
+	}()
+	defer func() { stopBeat(); <-beating }()
+
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+	)
+	failed := func() bool { mu.Lock(); defer mu.Unlock(); return first != nil }
+	sem := make(chan struct{}, r.workers())
+	for _, m := range msgs {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil || failed() {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			err := r.process(ctx, m, fl)
+			if err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		r.release(ctx, fl.list())
+		return context.Cause(ctx)
+	}
+	if first != nil {
+		r.release(ctx, fl.list())
+	}
+	return first
+}
+
+// workers is how many messages of a batch are processed at once.
+func (r *run) workers() int {
+	if r.env.Workers > 0 {
+		return r.env.Workers
+	}
+	return DefaultWorkers
+}
+
+// process handles one message and settles its fate in fl. It returns an
+// error only when the run must end; a message stopped by ctx stays in fl
+// to be handed back at once.
+func (r *run) process(ctx context.Context, m sqstypes.Message, fl *inflight) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			// The message stays in the queue; the host lives on.
+			fl.done(m)
+			err = fmt.Errorf("internal error (please report) processing the SQS message %s: %v", aws.ToString(m.MessageId), v)
+		}
+	}()
+	err = r.handle(ctx, m, fl)
+	if err == nil {
+		fl.done(m) // deleted, or left in the queue as not a notification
+		return nil
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	fl.done(m)
+	var oe *objectError
+	if !errors.As(err, &oe) || !r.t.SkipOnError {
+		r.log.Debug(1, fmt.Sprintf("+++ The SQS message %s (received %s times) stays in the queue.", aws.ToString(m.MessageId), receiveCount(m)))
+		return err
+	}
+	r.keep(m)
+	r.log.Debug(1, "++ "+err.Error()+"; skipping...")
+	r.log.Error(fmt.Sprintf("%s; the SQS message was left in the queue and will be delivered again (received %s times so far).", err.Error(), receiveCount(m)))
+	return nil
 }
 
 // release makes messages this run received but will not process visible
 // again at once, so that another agent takes them without waiting for the
 // visibility timeout. Failures only cost that wait.
 func (r *run) release(ctx context.Context, msgs []sqstypes.Message) {
-	var entries []sqstypes.ChangeMessageVisibilityBatchRequestEntry
-	for i, m := range msgs {
-		if r.kept[aws.ToString(m.MessageId)] {
-			continue
+	var back []sqstypes.Message
+	for _, m := range msgs {
+		if !r.isKept(m) {
+			back = append(back, m)
 		}
-		entries = append(entries, sqstypes.ChangeMessageVisibilityBatchRequestEntry{
-			Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0,
-		})
 	}
-	if len(entries) == 0 {
+	if len(back) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-	defer cancel()
-	_, err := r.sqs.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(r.url), Entries: entries})
-	if err != nil {
-		r.log.Debug(1, fmt.Sprintf("+++ Could not return %d unprocessed messages to the queue: %s", len(entries), awsclient.ClientError(err)))
-	}
+	r.changeVisibility(context.WithoutCancel(ctx), back, 0, releaseTimeout)
 }
 
 // handle processes one message: its objects' events are sent, then the
 // message is deleted. A message that is not an S3 notification is left in
 // the queue, as by the reference.
-func (r *run) handle(ctx context.Context, m sqstypes.Message) error {
+func (r *run) handle(ctx context.Context, m sqstypes.Message, fl *inflight) error {
 	body := aws.ToString(m.Body)
 	v, err := pyjson.Unmarshal([]byte(body))
 	if err != nil {
@@ -174,6 +260,7 @@ func (r *run) handle(ctx context.Context, m sqstypes.Message) error {
 			// Sent once by S3 when notifications are configured; it names
 			// no object, and left in the queue it would come back forever.
 			r.log.Debug(2, "+++ Deleting the S3 test event.")
+			fl.done(m)
 			return r.delete(ctx, m)
 		}
 		r.omit(v)
@@ -190,10 +277,23 @@ func (r *run) handle(ctx context.Context, m sqstypes.Message) error {
 			return err
 		}
 	}
+	// Out of the heartbeat first: an extension racing the delete would
+	// only fail.
+	fl.done(m)
 	return r.delete(ctx, m)
 }
 
-func (r *run) keep(m sqstypes.Message) { r.kept[aws.ToString(m.MessageId)] = true }
+func (r *run) keep(m sqstypes.Message) {
+	r.mu.Lock()
+	r.kept[aws.ToString(m.MessageId)] = true
+	r.mu.Unlock()
+}
+
+func (r *run) isKept(m sqstypes.Message) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.kept[aws.ToString(m.MessageId)]
+}
 
 func (r *run) omit(v pyjson.Value) {
 	raw := pyjson.NewObject(1)
@@ -202,7 +302,11 @@ func (r *run) omit(v pyjson.Value) {
 }
 
 func (r *run) delete(ctx context.Context, m sqstypes.Message) error {
-	_, err := r.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(r.url), ReceiptHandle: m.ReceiptHandle})
+	// Every event was accepted: a stop now must not have the message sent
+	// again by another agent, so the delete outlives it (briefly).
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	_, err := r.sqs.DeleteMessage(dctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(r.url), ReceiptHandle: m.ReceiptHandle})
 	if err != nil {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
@@ -249,6 +353,8 @@ func get(v pyjson.Value, k string) pyjson.Value {
 
 // s3For returns a client in the bucket's region.
 func (r *run) s3For(ctx context.Context, bucket string) *s3.Client {
+	r.s3mu.Lock()
+	defer r.s3mu.Unlock()
 	c, ok := r.s3[bucket]
 	if !ok {
 		c = r.clients.S3ForBucket(ctx, bucket)
@@ -306,6 +412,8 @@ func (r *run) object(ctx context.Context, rt route) error {
 		}
 		return err
 	}
+	r.sending.Lock()
+	defer r.sending.Unlock()
 	for _, ev := range evs {
 		if err := r.send(ctx, rt, ev); err != nil {
 			return err

@@ -49,6 +49,10 @@ func (r *run) lakeObject(ctx context.Context, rt route) error {
 	}
 	defer release()
 	found := 0
+	// Rows are sent as they are decoded: the lock keeps them together, and
+	// the downloads of the other messages go on meanwhile.
+	r.sending.Lock()
+	defer r.sending.Unlock()
 	err = parquetRows(ra, size, func(row *pyjson.Object) error {
 		found++
 		if err := context.Cause(ctx); err != nil {
@@ -84,9 +88,11 @@ func (r *run) lakeGetError(rt route, detail string, err error) error {
 	return &exit.Error{Code: exit.SQSFailure, Msg: fmt.Sprintf("Could not get the parquet file %s in %s: %s", rt.key, rt.bucket, detail), Err: err, DebugLevel: 1}
 }
 
+// parquetMemory is one worker's share of the run's Parquet memory.
 func (r *run) parquetMemory() int64 {
-	if r.env.ParquetMemory > 0 {
-		return r.env.ParquetMemory
+	total := r.env.ParquetMemory
+	if total <= 0 {
+		total = DefaultParquetMemory
 	}
-	return DefaultParquetMemory
+	return max(total/int64(r.workers()), 1)
 }

@@ -6,11 +6,14 @@
 //
 // This is how collection scales past one host: any number of agents share
 // one queue, SQS hands each notification to one of them at a time
-// (visibility timeout), and no agent keeps state. A message is deleted only
+// (visibility timeout), and no agent keeps state. The messages of a batch
+// are processed concurrently while a heartbeat renews their visibility, so
+// a slow object is not taken by a second agent. A message is deleted only
 // after every event of its objects was accepted by the sink; a message
 // whose processing failed stays in the queue and is delivered again once
-// its visibility timeout expires (at-least-once: a crash between sending
-// and deleting resends that message's events, nothing is lost).
+// its visibility timeout expires, until the queue's redrive policy moves it
+// to a dead-letter queue (at-least-once: a crash between sending and
+// deleting resends that message's events, nothing is lost).
 package subscriber
 
 import (
@@ -55,12 +58,20 @@ type Env struct {
 	// resolution (AWS_ENDPOINT_URL_SQS, shared config); service_endpoint
 	// is S3's, as in the reference.
 	SQSEndpoint string
-	// ParquetMemory bounds the in-memory copy of a Security Lake object;
-	// a larger one is spooled to a temporary file in TempDir ("" is
-	// os.TempDir()), removed once the object is sent. 0 means
-	// DefaultParquetMemory.
+	// ParquetMemory bounds the in-memory copies of the Security Lake
+	// objects processed at once: each worker's share is ParquetMemory /
+	// Workers, and a larger object is spooled to a temporary file in
+	// TempDir ("" is os.TempDir()), removed once the object is sent. 0
+	// means DefaultParquetMemory.
 	ParquetMemory int64
 	TempDir       string
+	// Workers is how many messages of a batch are processed at once; 0
+	// means DefaultWorkers.
+	Workers int
+	// Visibility is the queue's visibility timeout, for agents whose IAM
+	// policy does not allow sqs:GetQueueAttributes: 0 reads it from the
+	// queue (DefaultVisibility when that fails).
+	Visibility time.Duration
 	// Events, Objects and Bytes, when set, count the events accepted by
 	// the sink, the objects fully sent and the bytes read from S3.
 	Events, Objects, Bytes *atomic.Int64
@@ -121,7 +132,9 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 }
 
 func (r *run) queueURL(ctx context.Context) error {
-	out, err := r.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(r.t.Queue)})
+	qctx, cancel := context.WithTimeout(ctx, sqsCallTimeout)
+	defer cancel()
+	out, err := r.sqs.GetQueueUrl(qctx, &sqs.GetQueueUrlInput{QueueName: aws.String(r.t.Queue)})
 	if err != nil {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)

@@ -1,0 +1,161 @@
+package subscriber
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/wazuh/aws-s3-go/core/awsclient"
+)
+
+// DefaultVisibility is the visibility timeout assumed when the queue's own
+// cannot be read (SQS's default for a new queue).
+const DefaultVisibility = 30 * time.Second
+
+// queueAttrTimeout bounds the GetQueueAttributes call of a run's start.
+const queueAttrTimeout = 10 * time.Second
+
+// maxHeartbeatCall bounds one visibility extension: a call slower than
+// that is as good as lost, and the next beat retries.
+const maxHeartbeatCall = 10 * time.Second
+
+// queueSettings reads the queue's visibility timeout, which the heartbeat
+// follows, and whether a dead-letter queue catches messages that keep
+// failing. The agent's IAM policy may not allow sqs:GetQueueAttributes:
+// then the configured or default timeout is used and the run goes on.
+func (r *run) queueSettings(ctx context.Context) {
+	r.visibility = r.env.Visibility
+	if r.visibility > 0 {
+		return
+	}
+	r.visibility = DefaultVisibility
+	actx, cancel := context.WithTimeout(ctx, queueAttrTimeout)
+	defer cancel()
+	out, err := r.sqs.GetQueueAttributes(actx, &sqs.GetQueueAttributesInput{
+		QueueUrl:       aws.String(r.url),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameVisibilityTimeout, sqstypes.QueueAttributeNameRedrivePolicy},
+	})
+	if err != nil {
+		r.log.Debug(1, fmt.Sprintf("+++ Could not read the attributes of the SQS queue %s (%s); assuming a visibility timeout of %v.", r.t.Queue, awsclient.ClientError(err), DefaultVisibility))
+		return
+	}
+	if s, err := strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameVisibilityTimeout)]); err == nil {
+		r.visibility = time.Duration(s) * time.Second
+	}
+	if out.Attributes[string(sqstypes.QueueAttributeNameRedrivePolicy)] == "" {
+		r.log.Debug(1, fmt.Sprintf("+++ The SQS queue %s has no dead-letter queue: a message that keeps failing is received again and again.", r.t.Queue))
+	}
+	r.log.Debug(2, fmt.Sprintf("+++ Visibility timeout of the SQS queue: %v", r.visibility))
+}
+
+// beat is how often the visibility of in-flight messages is extended: a
+// third of the timeout (Filebeat's aws-s3 input uses half), so that one
+// late or lost extension still leaves time for the next before the
+// message shows again. 0 means no heartbeat (a timeout under three seconds
+// leaves no room for it).
+func (r *run) beat() time.Duration {
+	if r.visibility < 3*time.Second {
+		return 0
+	}
+	return r.visibility / 3
+}
+
+// inflight is the messages of one batch that are still being processed.
+// Safe for concurrent use.
+type inflight struct {
+	mu   sync.Mutex
+	msgs map[string]sqstypes.Message // by MessageId
+}
+
+func newInflight(msgs []sqstypes.Message) *inflight {
+	f := &inflight{msgs: make(map[string]sqstypes.Message, len(msgs))}
+	for _, m := range msgs {
+		f.msgs[aws.ToString(m.MessageId)] = m
+	}
+	return f
+}
+
+// done takes m out of the set: its fate is settled (deleted, or left to
+// its visibility timeout and the queue's redrive policy).
+func (f *inflight) done(m sqstypes.Message) {
+	f.mu.Lock()
+	delete(f.msgs, aws.ToString(m.MessageId))
+	f.mu.Unlock()
+}
+
+func (f *inflight) list() []sqstypes.Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]sqstypes.Message, 0, len(f.msgs))
+	for _, m := range f.msgs {
+		out = append(out, m)
+	}
+	return out
+}
+
+// heartbeat keeps the messages of f invisible to other consumers while
+// they are processed, until ctx ends: a slow object must not make its
+// message visible again and have a second agent send its events too.
+func (r *run) heartbeat(ctx context.Context, f *inflight) {
+	every := r.beat()
+	if every == 0 {
+		return
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if msgs := f.list(); len(msgs) > 0 {
+			r.changeVisibility(ctx, msgs, r.visibility, min(every, maxHeartbeatCall))
+		}
+	}
+}
+
+// changeVisibility sets the visibility timeout of msgs (at most
+// MaxMessages) to d from now. Failures are logged: they only cost the
+// time until the message is visible again.
+func (r *run) changeVisibility(ctx context.Context, msgs []sqstypes.Message, d, limit time.Duration) {
+	entries := make([]sqstypes.ChangeMessageVisibilityBatchRequestEntry, len(msgs))
+	for i, m := range msgs {
+		entries[i] = sqstypes.ChangeMessageVisibilityBatchRequestEntry{
+			Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: int32(d / time.Second),
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	out, err := r.sqs.ChangeMessageVisibilityBatch(ctx, &sqs.ChangeMessageVisibilityBatchInput{QueueUrl: aws.String(r.url), Entries: entries})
+	what := "extend the visibility of"
+	if d == 0 {
+		what = "return to the queue"
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			r.log.Debug(1, fmt.Sprintf("+++ Could not %s %d SQS messages: %s", what, len(entries), awsclient.ClientError(err)))
+		}
+		return
+	}
+	for _, f := range out.Failed {
+		i, _ := strconv.Atoi(aws.ToString(f.Id))
+		if i >= 0 && i < len(msgs) {
+			r.log.Debug(1, fmt.Sprintf("+++ Could not %s the SQS message %s: %s", what, aws.ToString(msgs[i].MessageId), aws.ToString(f.Message)))
+		}
+	}
+}
+
+// receiveCount is how many times SQS delivered m ("?" when not known).
+func receiveCount(m sqstypes.Message) string {
+	if n, ok := m.Attributes[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)]; ok {
+		return n
+	}
+	return "?"
+}
