@@ -130,7 +130,7 @@ func Run(ctx context.Context, t config.Target, h Host) (code int) {
 	case config.KindService:
 		err = service.Run(ctx, t, service.Env{Home: h.Home, Version: h.Version, Log: h.Log, Sink: h.Sink, Now: h.Now, Events: &h.Stats.Events})
 	case config.KindSubscriber:
-		err = subscriber.Run(ctx, t, subscriber.Env{Log: h.Log, Sink: h.Sink, Events: &h.Stats.Events, Objects: &h.Stats.Objects, Bytes: &h.Stats.Bytes})
+		err = subscriber.Run(ctx, t, subscriber.Env{Log: h.Log, Sink: h.Sink, Workers: h.Options.Workers, Events: &h.Stats.Events, Objects: &h.Stats.Objects, Bytes: &h.Stats.Bytes})
 	default:
 		err = exit.Errorf(exit.Unknown, "Unknown target kind %q.", t.Kind)
 	}
