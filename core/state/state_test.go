@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/wazuh/aws-s3-go/core/exit"
-
 	"github.com/wazuh/aws-s3-go/core/kind"
 )
 
