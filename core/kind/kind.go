@@ -232,13 +232,3 @@ func Names() []string {
 	}
 	return n
 }
-
-// ByTable returns the kind whose state lives in table name.
-func ByTable(name string) (*Kind, bool) {
-	for _, k := range table {
-		if k.Table == name {
-			return k, true
-		}
-	}
-	return nil, false
-}

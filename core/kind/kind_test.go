@@ -41,9 +41,6 @@ func TestReferenceTypes(t *testing.T) {
 		if k.Table != w.table || k.Schema != w.schema {
 			t.Errorf("%s: table %q schema %v, want %q %v", n, k.Table, k.Schema, w.table, w.schema)
 		}
-		if b, ok := ByTable(k.Table); !ok || b != k {
-			t.Errorf("ByTable(%q) = %v, %v, want %s", k.Table, b, ok, n)
-		}
 	}
 	if _, ok := Lookup(Default); !ok {
 		t.Errorf("Default %q has no entry", Default)

@@ -18,15 +18,6 @@ const (
 	Custom = kind.SchemaCustom
 )
 
-// SchemaOf reports the schema the reference uses for table name.
-func SchemaOf(table string) (Schema, bool) {
-	k, ok := kind.ByTable(table)
-	if !ok {
-		return 0, false
-	}
-	return k.Schema, true
-}
-
 // The statements below are the reference's strings without the leading
 // newline+indentation and the trailing ";", i.e. exactly the text SQLite
 // keeps in sqlite_master.sql after the Python script created the table.
