@@ -39,7 +39,7 @@ func Events(typ, key string, text io.Reader, opt Options, emit func(*pyjson.Obje
 	}
 	k, ok := kind.Lookup(typ)
 	if !ok {
-		return fmt.Errorf("decode: unknown bucket type %q", typ)
+		return fmt.Errorf("decode: unknown bucket type %q (known: %s)", typ, strings.Join(kind.Names(), ", "))
 	}
 	// wholeRead: the reference reads the whole text before parsing, so a
 	// broken stream is reported even when the text breaks earlier.

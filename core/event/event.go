@@ -40,6 +40,7 @@ package event
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wazuh/aws-s3-go/core/kind"
@@ -73,7 +74,7 @@ func (b *Builder) log() logging.Logger {
 func (b *Builder) Messages(key, account string, ev *pyjson.Object) ([]*pyjson.Object, error) {
 	k, ok := kind.Lookup(b.Type)
 	if !ok {
-		return nil, fmt.Errorf("event: unknown bucket type %q", b.Type)
+		return nil, fmt.Errorf("event: unknown bucket type %q (known: %s)", b.Type, strings.Join(kind.Names(), ", "))
 	}
 	msg := b.envelope(key, account, ev, k.AWSLogsBucket)
 	var err error
