@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/wazuh/aws-s3-go/core/kind"
 )
 
 // ExitError is how the script ends when its command line is unusable:
@@ -401,7 +403,7 @@ func argvTarget(v map[string]string, debug int) (Target, error) {
 	switch {
 	case hasKey(v, "logBucket"):
 		t.Kind, t.Bucket = KindBucket, v["logBucket"]
-		t.Type = "cloudtrail"
+		t.Type = kind.Default
 		if ty, ok := v["type"]; ok {
 			t.Type = strings.ToLower(ty)
 		}

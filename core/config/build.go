@@ -9,6 +9,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/pyre"
 
 	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/kind"
 )
 
 // LogTag is the tag of the messages the reference logs with mterror/mtwarn;
@@ -136,9 +137,9 @@ func (r *raw) target() (Target, error) {
 	switch r.kind {
 	case KindBucket:
 		if t.Type == "" {
-			t.Type = "cloudtrail"
+			t.Type = kind.Default
 		}
-		if !slices.Contains(BucketTypes, t.Type) {
+		if !validBucketType(t.Type) {
 			return Target{}, invalidBucketType(r.typ)
 		}
 		if r.name == "" {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wazuh/aws-s3-go/core/kind"
 )
 
 // AllRegions is the script's ALL_REGIONS (aws_tools.py): the regions a
@@ -37,12 +39,19 @@ var InspectorRegions = []string{
 // check, exit 22 when it fails).
 func KnownRegion(r string) bool { return slices.Contains(AllRegions, r) }
 
-// Valid types, in the order the reference lists them.
+// Valid service and subscriber types, in the order the reference lists
+// them. Bucket types are the entries of package kind (validBucketType).
 var (
-	BucketTypes     = []string{"cloudtrail", "config", "custom", "guardduty", "vpcflow", "cisco_umbrella", "waf", "alb", "clb", "nlb", "server_access"}
 	ServiceTypes    = []string{"inspector", "cloudwatchlogs"}
 	SubscriberTypes = []string{"security_lake", "buckets", "security_hub"}
 )
+
+// validBucketType reports whether t names a bucket type, as spelt (the
+// caller lower-cases where the script did).
+func validBucketType(t string) bool {
+	_, ok := kind.Lookup(t)
+	return ok
+}
 
 // The validators below are the script's argparse type functions
 // (aws_tools.py); each error's text is the script's message.

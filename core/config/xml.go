@@ -234,7 +234,7 @@ func readModule(nodes []*node, report func(Message)) (*Module, error) {
 			if n.attrs[0].Name.Local != "type" {
 				return nil, fail(true, "bucket", "Attribute name '%s' is not valid. The valid one is 'type'.", n.attrs[0].Name.Local)
 			}
-			if !containsStr(BucketTypes, n.attrs[0].Value) {
+			if !validBucketType(n.attrs[0].Value) {
 				return nil, invalidBucketType(n.attrs[0].Value)
 			}
 			b.typ = n.attrs[0].Value

@@ -7,12 +7,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/wazuh/aws-s3-go/core/kind"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
-
-// Types lists the bucket types Events understands.
-var Types = []string{"cloudtrail", "config", "vpcflow", "custom", "guardduty", "waf",
-	"alb", "clb", "nlb", "server_access", "cisco_umbrella"}
 
 // emitError carries the caller's own error through the parsers untouched.
 type emitError struct{ err error }
@@ -40,42 +37,43 @@ func Events(typ, key string, text io.Reader, opt Options, emit func(*pyjson.Obje
 		}
 		return nil
 	}
+	k, ok := kind.Lookup(typ)
+	if !ok {
+		return fmt.Errorf("decode: unknown bucket type %q (known: %s)", typ, strings.Join(kind.Names(), ", "))
+	}
 	// wholeRead: the reference reads the whole text before parsing, so a
 	// broken stream is reported even when the text breaks earlier.
 	var err error
 	wholeRead := strings.HasSuffix(key, ".gz")
-	switch typ {
-	case "cloudtrail":
+	switch k.Parser {
+	case kind.ParseRecords:
 		wholeRead = true
-		err = parseAWSLogs(text, "Records", "cloudtrail", opt.Limits, wrapped)
-	case "config":
-		wholeRead = true
-		err = parseAWSLogs(text, "configurationItems", "config", opt.Limits, wrapped)
-	case "vpcflow":
-		err = parseVPC(text, opt.Limits, wrapped)
-	case "custom":
+		err = parseAWSLogs(text, k.Records, k.Source, opt.Limits, wrapped)
+	case kind.ParseVPC:
+		err = parseVPC(text, k.Source, opt.Limits, wrapped)
+	case kind.ParseCustom:
 		err = parseCustom(text, opt.Limits, wrapped, &wholeRead)
-	case "guardduty":
+	case kind.ParseGuardDuty:
 		if strings.HasSuffix(key, ".jsonl.gz") {
 			err = parseGuardDuty(text, opt.Limits, wrapped)
 		} else {
 			err = parseCustom(text, opt.Limits, wrapped, &wholeRead)
 		}
-	case "waf":
+	case kind.ParseWAF:
 		wholeRead = true
-		err = parseWAF(text, key, opt, wrapped)
-	case "alb":
-		err = parseALB(text, opt, wrapped)
-	case "clb":
-		err = parseCLB(text, opt.Limits, wrapped)
-	case "nlb":
-		err = parseNLB(text, opt.Limits, wrapped)
-	case "server_access":
-		err = parseServerAccess(text, opt.Limits, wrapped)
-	case "cisco_umbrella":
-		err = parseUmbrella(text, opt.Prefix, opt.Limits, wrapped)
+		err = parseWAF(text, k.Source, key, opt, wrapped)
+	case kind.ParseALB:
+		err = parseALB(text, k.Source, opt, wrapped)
+	case kind.ParseCLB:
+		err = parseCLB(text, k.Source, opt.Limits, wrapped)
+	case kind.ParseNLB:
+		err = parseNLB(text, k.Source, opt.Limits, wrapped)
+	case kind.ParseServerAccess:
+		err = parseServerAccess(text, k.Source, opt.Limits, wrapped)
+	case kind.ParseUmbrella:
+		err = parseUmbrella(text, k.Source, opt.Prefix, opt.Limits, wrapped)
 	default:
-		return fmt.Errorf("decode: unknown bucket type %q", typ)
+		return fmt.Errorf("decode: bucket type %q has no parser %d", typ, k.Parser)
 	}
 	if err == nil {
 		return nil

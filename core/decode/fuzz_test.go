@@ -16,6 +16,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/wazuh/aws-s3-go/core/kind"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
@@ -79,7 +80,7 @@ func FuzzEvents(f *testing.F) {
 		name := filepath.Base(p)
 		typ := strings.TrimSuffix(name, ".jsonl")
 		ti := -1
-		for i, tt := range Types {
+		for i, tt := range kind.Names() {
 			if tt == typ {
 				ti = i
 			}
@@ -102,7 +103,7 @@ func FuzzEvents(f *testing.F) {
 	f.Add(uint8(5), uint8(0), []byte("{\"a\":1}{\"b\":\n{\"c\":[1]}\n"))
 	f.Add(uint8(6), uint8(0), []byte("h2 x y \"unterminated\r\n\r\xff\n"))
 	f.Fuzz(func(t *testing.T, ti, mode uint8, body []byte) {
-		typ := Types[int(ti)%len(Types)]
+		typ := kind.Names()[int(ti)%len(kind.Names())]
 		suffix := fuzzSuffixes[mode&3]
 		if mode&4 != 0 {
 			body = fuzzWrap(t, suffix, body)

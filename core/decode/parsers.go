@@ -74,7 +74,7 @@ func parseAWSLogs(text io.Reader, field, source string, lim Limits, emit emitFun
 var vpcFields = []string{"version", "account_id", "interface_id", "srcaddr", "dstaddr", "srcport",
 	"dstport", "protocol", "packets", "bytes", "start", "end", "action", "log_status"}
 
-func parseVPC(text io.Reader, lim Limits, emit emitFunc) error {
+func parseVPC(text io.Reader, source string, lim Limits, emit emitFunc) error {
 	dr := newDictReader(text, ' ', lim, vpcFields)
 	for {
 		o, err := dr.next()
@@ -95,7 +95,7 @@ func parseVPC(text io.Reader, lim Limits, emit emitFunc) error {
 			}
 			o.Set(k, iso)
 		}
-		o.Set("source", "vpc")
+		o.Set("source", source)
 		if err := emit(o); err != nil {
 			return err
 		}
@@ -158,7 +158,7 @@ var albFields = []string{"type", "time", "elb", "client_port", "target_port", "r
 var albSplits = [...][2]string{{"client_port", "client_ip"}, {"target_port", "target_ip"},
 	{"target_port_list", "target_ip_list"}}
 
-func parseALB(text io.Reader, opt Options, emit emitFunc) error {
+func parseALB(text io.Reader, source string, opt Options, emit emitFunc) error {
 	log := opt.log()
 	dr := newDictReader(text, ' ', opt.Limits, albFields)
 	for {
@@ -169,7 +169,7 @@ func parseALB(text io.Reader, opt Options, emit emitFunc) error {
 		if err != nil {
 			return err
 		}
-		o.Set("source", "alb")
+		o.Set("source", source)
 	split:
 		for _, f := range albSplits {
 			v, _ := o.Get(f[0])
@@ -206,9 +206,9 @@ var clbFields = []string{"time", "elb", "client_port", "backend_port", "request_
 	"backend_processing_time", "response_processing_time", "elb_status_code", "backend_status_code",
 	"received_bytes", "sent_bytes", "request", "user_agent", "ssl_cipher", "ssl_protocol"}
 
-func parseCLB(text io.Reader, lim Limits, emit emitFunc) error {
+func parseCLB(text io.Reader, source string, lim Limits, emit emitFunc) error {
 	return eachRow(text, ' ', lim, clbFields, func(o *pyjson.Object) error {
-		o.Set("source", "clb")
+		o.Set("source", source)
 		return emit(o)
 	})
 }
@@ -234,9 +234,9 @@ var nlbFields = []string{"type", "version", "time", "elb", "listener", "client_p
 	"chosen_cert_arn", "chosen_cert_serial", "tls_cipher", "tls_protocol_version", "tls_named_group",
 	"domain_name", "alpn_fe_protocol", "alpn_client_preference_list"}
 
-func parseNLB(text io.Reader, lim Limits, emit emitFunc) error {
+func parseNLB(text io.Reader, source string, lim Limits, emit emitFunc) error {
 	return eachRow(text, ' ', lim, nlbFields, func(o *pyjson.Object) error {
-		o.Set("source", "nlb")
+		o.Set("source", source)
 		// Python: a, b = value.split(':'); ValueError unless exactly two
 		// parts, and then both ip fields take the *current* port values.
 		split := func(portKey, ipKey string) (bool, *Error) {
@@ -285,7 +285,7 @@ var umbrellaFields = []struct {
 		"destination_port", "categories"}},
 }
 
-func parseUmbrella(text io.Reader, prefix string, lim Limits, emit emitFunc) error {
+func parseUmbrella(text io.Reader, source, prefix string, lim Limits, emit emitFunc) error {
 	var fields []string
 	for _, u := range umbrellaFields {
 		if strings.Contains(prefix, u.name) {
@@ -304,7 +304,7 @@ func parseUmbrella(text io.Reader, prefix string, lim Limits, emit emitFunc) err
 				o.Set(k, v)
 			}
 		}
-		o.Set("source", "cisco_umbrella")
+		o.Set("source", source)
 		return emit(o)
 	})
 }
@@ -314,7 +314,7 @@ var serverAccessFields = []string{"bucket_owner", "bucket", "time", "remote_ip",
 	"total_time", "turn_around_time", "referer", "user_agent", "version_id", "host_id",
 	"signature_version", "cipher_suite", "authentication_type", "host_header", "tls_version"}
 
-func parseServerAccess(text io.Reader, lim Limits, emit emitFunc) error {
+func parseServerAccess(text io.Reader, source string, lim Limits, emit emitFunc) error {
 	return eachLine(text, lim.line(), func(line []byte) error {
 		vals, e := serverAccessTokens(string(line), len(serverAccessFields))
 		if e != nil {
@@ -327,7 +327,7 @@ func parseServerAccess(text io.Reader, lim Limits, emit emitFunc) error {
 			}
 			o.Set(serverAccessFields[i], v)
 		}
-		o.Set("source", "s3_server_access")
+		o.Set("source", source)
 		return emit(o)
 	})
 }
@@ -612,7 +612,7 @@ var standardHeaders = func() map[string]bool {
 // and, with skip_on_error, processing goes on (the event kept as is, or
 // the rest of the line dropped); without it an *Error with Exit 9 is
 // returned and not logged (the caller logs Error.Log).
-func parseWAF(text io.Reader, key string, opt Options, emit emitFunc) error {
+func parseWAF(text io.Reader, source, key string, opt Options, emit emitFunc) error {
 	log := opt.log()
 	return eachLine(text, opt.Limits.line(), func(raw []byte) error {
 		line := strings.TrimRightFunc(string(raw), isPySpace)
@@ -640,7 +640,7 @@ func parseWAF(text io.Reader, key string, opt Options, emit emitFunc) error {
 				}
 				return typeError(fmt.Sprintf("'%s' object does not support item assignment", pyjson.TypeName(v)))
 			}
-			o.Set("source", "waf")
+			o.Set("source", source)
 			bad, e := filterHeaders(o)
 			if e != nil {
 				return e

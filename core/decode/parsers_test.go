@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/wazuh/aws-s3-go/core/kind"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
@@ -245,7 +246,7 @@ func TestEvents(t *testing.T) {
 
 func TestEventsEmitError(t *testing.T) {
 	stop := errors.New("stop")
-	for _, typ := range Types {
+	for _, typ := range kind.Names() {
 		in := `{"Records":[{}],"configurationItems":[{}]}`
 		key := "a"
 		switch typ {

@@ -18,6 +18,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/kind"
 	"github.com/wazuh/aws-s3-go/core/layout"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyre"
@@ -56,7 +57,7 @@ type unit struct {
 }
 
 func runBucket(ctx context.Context, t config.Target, h Host) error {
-	kind, ok := layout.Lookup(strings.ToLower(t.Type))
+	k, ok := kind.Lookup(strings.ToLower(t.Type))
 	if !ok {
 		return errors.New("Invalid type of bucket")
 	}
@@ -65,7 +66,7 @@ func runBucket(ctx context.Context, t config.Target, h Host) error {
 	}
 	r := &bucketRun{
 		t: t, h: h, log: h.Log, opts: h.Options,
-		lay:   layout.Layout{Kind: kind, Bucket: t.Bucket, Prefix: t.Prefix, Suffix: t.Suffix, Org: t.OrganizationID},
+		lay:   layout.Layout{Kind: k, Bucket: t.Bucket, Prefix: t.Prefix, Suffix: t.Suffix, Org: t.OrganizationID},
 		today: h.Now().UTC().Truncate(24 * time.Hour),
 		stats: h.Stats,
 	}
@@ -87,7 +88,7 @@ func runBucket(ctx context.Context, t config.Target, h Host) error {
 		}
 		r.discard = event.NewDiscard(t.DiscardField, pattern, re)
 	}
-	r.builder = &event.Builder{Type: kind.Type, Bucket: t.Bucket, Alias: t.AccountAlias, Log: h.Log}
+	r.builder = &event.Builder{Type: k.Name, Bucket: t.Bucket, Alias: t.AccountAlias, Log: h.Log}
 	if err := r.connect(ctx); err != nil {
 		return err
 	}
@@ -158,7 +159,7 @@ func (r *bucketRun) openState(ctx context.Context) error {
 
 // preflight runs the checks the script made before iterating.
 func (r *bucketRun) preflight(ctx context.Context) error {
-	if r.lay.Kind.Type == "guardduty" {
+	if r.lay.Kind.CheckAWSLogs {
 		out, err := r.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
 			Bucket: aws.String(r.t.Bucket), Prefix: aws.String(r.t.Prefix + "AWSLogs"),
 			Delimiter: aws.String("/"), MaxKeys: aws.Int32(1),
@@ -174,11 +175,8 @@ func (r *bucketRun) preflight(ctx context.Context) error {
 	if err := r.checkBucket(ctx); err != nil {
 		return err
 	}
-	schema := map[layout.Schema]state.Schema{
-		layout.SchemaRegion: state.Region, layout.SchemaVPC: state.VPC, layout.SchemaCustom: state.Custom,
-	}[r.lay.Kind.Schema]
 	// EnsureTable logs the reference's "+++ Table does not exist; create".
-	tbl, _, err := r.db.EnsureTable(r.lay.Kind.Table, schema)
+	tbl, _, err := r.db.EnsureTable(r.lay.Kind.Table, r.lay.Kind.Schema)
 	if err != nil {
 		return r.stateErr(err)
 	}
@@ -199,7 +197,7 @@ func (r *bucketRun) checkBucket(ctx context.Context) error {
 		if len(out.CommonPrefixes) > 0 {
 			return nil
 		}
-		if r.lay.Kind.Type == "server_access" {
+		if r.lay.Kind.Flat {
 			if len(out.Contents) > 0 {
 				return nil
 			}
@@ -279,7 +277,7 @@ func (r *bucketRun) iterate(ctx context.Context) error {
 			}
 			for _, reg := range regions {
 				r.log.Debug(1, fmt.Sprintf("+++ Working on %s - %s", a, reg))
-				if r.lay.Kind.Type == "vpcflow" {
+				if r.lay.Kind.Schema == kind.SchemaVPC {
 					if err := r.listFlowLogs(p, a, reg); err != nil {
 						return err
 					}
@@ -305,7 +303,7 @@ func (r *bucketRun) findAccounts(ctx context.Context) ([]string, error) {
 		return nil, r.discoveryErr("find_account_ids", err)
 	}
 	if len(out.CommonPrefixes) == 0 {
-		return nil, exit.Errorf(exit.InvalidPrefix, "No logs found in '%s'. Check the provided prefix and the location of the logs for the bucket type '%s'", base, r.lay.Kind.Type)
+		return nil, exit.Errorf(exit.InvalidPrefix, "No logs found in '%s'. Check the provided prefix and the location of the logs for the bucket type '%s'", base, r.lay.Kind.Name)
 	}
 	var accounts []string
 	for _, cp := range out.CommonPrefixes {
@@ -411,7 +409,7 @@ func (r *bucketRun) startAfter(u *unit) (layout.Start, error) {
 	if err != nil {
 		return st, exit.Errorf(exit.Throttling, "%s", err)
 	}
-	if last == "" || r.lay.Kind.Type == "config" {
+	if last == "" || r.lay.Kind.UnpaddedDates {
 		// Config keys do not sort by date (days are not zero-padded), so
 		// a key is no floor for its listing.
 		return st, nil
@@ -437,7 +435,7 @@ func (r *bucketRun) listUnit(p *pipeline, u *unit) error {
 		return err
 	}
 	r.log.Debug(2, "+++ Marker: "+st.Shown)
-	if st.Shown != st.After && r.lay.Kind.Type == "guardduty" {
+	if st.Shown != st.After && r.lay.Kind.DayFolder != nil {
 		r.log.Debug(2, "+++ GuardDuty: Rewound marker to day folder: "+st.After)
 	}
 	if r.t.Reparse {
@@ -454,7 +452,7 @@ func (r *bucketRun) listUnit(p *pipeline, u *unit) error {
 			break
 		}
 		contents := out.Contents
-		if r.lay.Kind.Type == "config" {
+		if r.lay.Kind.UnpaddedDates {
 			if contents, err = r.configPage(contents); err != nil {
 				return err
 			}
@@ -536,7 +534,7 @@ func (r *bucketRun) wanted(u *unit, c s3types.Object) (bool, error) {
 			r.log.Debug(1, "++ File previously processed, but reparse flag set: "+key)
 		} else {
 			lvl := 1
-			if r.lay.Kind.Type == "server_access" {
+			if r.lay.Kind.Flat {
 				lvl = 2
 			}
 			r.log.Debug(lvl, "++ Skipping previously processed file: "+key)
@@ -554,7 +552,7 @@ func (r *bucketRun) maintain(u *unit) error {
 		return err
 	}
 	from := ""
-	if r.lay.Kind.Schema == layout.SchemaCustom && r.lay.Kind.Iterates() {
+	if r.lay.Kind.Schema == kind.SchemaCustom && r.lay.Kind.Iterates() {
 		from = u.full
 	}
 	if _, err := r.table.TrimRange(u.group, Retention, from, st.After); err != nil {

@@ -156,7 +156,7 @@ func (r *bucketRun) decodeBody(o *object, body io.Reader, log logging.Logger, b 
 	}
 	defer text.Close()
 	opts := decode.Options{Log: log, SkipOnError: r.t.SkipOnError, Prefix: r.t.Prefix}
-	return decode.Events(r.lay.Kind.Type, o.key, text, opts, func(ev *pyjson.Object) error {
+	return decode.Events(r.lay.Kind.Name, o.key, text, opts, func(ev *pyjson.Object) error {
 		if r.discard != nil {
 			if r.discard.Skip(ev, log) {
 				return nil

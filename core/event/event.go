@@ -40,40 +40,13 @@ package event
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/wazuh/aws-s3-go/core/kind"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
-
-// family selects the reformatting a bucket type gets.
-type family int
-
-const (
-	famBase family = iota
-	famCloudTrail
-	famConfig
-	famCustom
-	famGuardDuty
-)
-
-// kind returns the reformat family of t and whether t is an AWSLogs type
-// (whose messages carry aws.aws_account_id).
-func kind(t string) (family, bool, bool) {
-	switch t {
-	case "cloudtrail":
-		return famCloudTrail, true, true
-	case "config":
-		return famConfig, true, true
-	case "vpcflow":
-		return famBase, true, true
-	case "guardduty":
-		return famGuardDuty, false, true
-	case "custom", "waf", "alb", "clb", "nlb", "server_access", "cisco_umbrella":
-		return famCustom, false, true
-	}
-	return 0, false, false
-}
 
 // Builder builds the messages of one bucket target.
 type Builder struct {
@@ -99,23 +72,25 @@ func (b *Builder) log() logging.Logger {
 // Messages takes ownership of ev. Apply the Discard filter before calling
 // it: the script filtered the raw event.
 func (b *Builder) Messages(key, account string, ev *pyjson.Object) ([]*pyjson.Object, error) {
-	fam, awsLogs, ok := kind(b.Type)
+	k, ok := kind.Lookup(b.Type)
 	if !ok {
-		return nil, fmt.Errorf("event: unknown bucket type %q", b.Type)
+		return nil, fmt.Errorf("event: unknown bucket type %q (known: %s)", b.Type, strings.Join(kind.Names(), ", "))
 	}
-	msg := b.envelope(key, account, ev, awsLogs)
+	msg := b.envelope(key, account, ev, k.AWSLogsBucket)
 	var err error
-	switch fam {
-	case famBase:
+	switch k.Reformat {
+	case kind.ReformatBase:
 		err = b.reformatBase(msg)
-	case famCloudTrail:
+	case kind.ReformatCloudTrail:
 		err = b.reformatCloudTrail(msg)
-	case famConfig:
+	case kind.ReformatConfig:
 		err = b.reformatConfig(msg)
-	case famCustom:
+	case kind.ReformatCustom:
 		err = b.reformatCustom(msg)
-	case famGuardDuty:
-		return b.reformatGuardDuty(msg)
+	case kind.ReformatGuardDuty:
+		return b.reformatGuardDuty(msg, k.Source)
+	default:
+		return nil, fmt.Errorf("event: bucket type %q has no reformatting %d", b.Type, k.Reformat)
 	}
 	if err != nil {
 		return nil, err
@@ -127,12 +102,12 @@ func (b *Builder) Messages(key, account string, ev *pyjson.Object) ([]*pyjson.Ob
 // parse under skip_on_error: the envelope without event fields and a
 // top-level "error_msg" (omitted, as by the script, when text is empty).
 func (b *Builder) ErrorMessage(key, account, text string) *pyjson.Object {
-	_, awsLogs, _ := kind(b.Type)
+	k, _ := kind.Lookup(b.Type)
 	msg := b.envelope(key, account, nil, false)
 	if text != "" {
 		msg.Set("error_msg", text)
 	}
-	if awsLogs {
+	if k != nil && k.AWSLogsBucket {
 		aws, _ := msg.Get("aws")
 		aws.(*pyjson.Object).Set("aws_account_id", account)
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wazuh/aws-s3-go/core/decode"
+	"github.com/wazuh/aws-s3-go/core/kind"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
@@ -62,13 +62,13 @@ func FuzzMessages(f *testing.F) {
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		typ, doc, _ := strings.Cut(sc.Text(), "\t")
-		for i, tt := range decode.Types {
+		for i, tt := range kind.Names() {
 			if tt == typ || typ == "*" && (i < 5) {
 				f.Add(uint8(i), uint16(0), []byte(doc))
 			}
 		}
 		if typ == "cloudtrail" || typ == "guardduty" {
-			for i, tt := range decode.Types {
+			for i, tt := range kind.Names() {
 				if tt == typ {
 					f.Add(uint8(i), uint16(300), []byte(doc))
 					f.Add(uint8(i), uint16(0x8000|8), []byte(doc))
@@ -104,7 +104,7 @@ func FuzzMessages(f *testing.F) {
 			}
 			ev = inflate(ev, min(n, max(limit, 1)), lists).(*pyjson.Object)
 		}
-		typ := decode.Types[int(ti)%len(decode.Types)]
+		typ := kind.Names()[int(ti)%len(kind.Names())]
 		b := &Builder{Type: typ, Bucket: "wazuh-fuzz", Alias: "alias", Log: log, Loc: time.UTC}
 		msgs, err := b.Messages("AWSLogs/111122223333/x/file.json.gz", "111122223333", ev)
 		if err != nil {

@@ -514,10 +514,10 @@ func listPaths(d pyjson.Value, discard int, path []pyjson.Value) ([]pyjson.Value
 // finding with several details becomes one message per detail with no
 // other change; anything else gets the base reformat (which logs
 // "++ Reformat message" a second time, as the script did).
-func (b *Builder) reformatGuardDuty(msg *pyjson.Object) ([]*pyjson.Object, error) {
+func (b *Builder) reformatGuardDuty(msg *pyjson.Object, source string) ([]*pyjson.Object, error) {
 	b.log().Debug(3, "++ Reformat message")
 	aws := awsOf(msg)
-	params, details, err := portProbe(aws)
+	params, details, err := portProbe(aws, source)
 	if err != nil {
 		return nil, err
 	}
@@ -544,13 +544,14 @@ func (b *Builder) reformatGuardDuty(msg *pyjson.Object) ([]*pyjson.Object, error
 }
 
 // portProbe returns service.action.portProbeAction and its
-// portProbeDetails when the finding must be split, nil otherwise.
-func portProbe(aws *pyjson.Object) (*pyjson.Object, pyjson.Value, error) {
+// portProbeDetails when the finding, of source, must be split, nil
+// otherwise.
+func portProbe(aws *pyjson.Object, source string) (*pyjson.Object, pyjson.Value, error) {
 	src, ok := aws.Get("source")
 	if !ok {
 		return nil, nil, keyErr("source")
 	}
-	if src != "guardduty" {
+	if src != source {
 		return nil, nil, nil
 	}
 	var cur pyjson.Value = aws

@@ -1,7 +1,8 @@
 // Package layout knows where each bucket type keeps its objects: the key
 // prefixes per account and region, which listed keys belong to a type, the
-// date a key carries, the marker a listing starts after, and the table and
-// schema its state lives in (reference-wodle.md §2.3-§3.6).
+// date a key carries and the marker a listing starts after
+// (reference-wodle.md §2.3-§3.6). What differs between types is read from
+// their entry in package kind.
 package layout
 
 import (
@@ -11,96 +12,13 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wazuh/aws-s3-go/core/kind"
 )
-
-// Family groups types that share a key layout.
-type Family int
-
-const (
-	// AWSLogs: P AWSLogs/ S [O/] <account>/<Service>/<region>/YYYY/MM/DD/...
-	AWSLogs Family = iota
-	// LoadBalancer: P AWSLogs/ S <account>/elasticloadbalancing/<region>/YYYY/MM/DD/...
-	LoadBalancer
-	// Custom: P YYYY/MM/DD/... (no accounts, no regions)
-	Custom
-)
-
-// Schema is the shape of a type's state table.
-type Schema int
-
-const (
-	SchemaRegion Schema = iota // cloudtrail, config
-	SchemaVPC                  // vpcflow
-	SchemaCustom               // every custom-family table, no region column
-)
-
-// Kind describes one bucket type.
-type Kind struct {
-	Type    string // --type value
-	Table   string
-	Schema  Schema
-	Family  Family
-	Service string // folder after the account (AWSLogs and LB families)
-
-	// DateFormat is the Go layout of dates in keys and markers.
-	DateFormat string
-	// DateRe, when set, must first match exactly at the end of the full
-	// prefix for a key to belong to the type (the reference's check_prefix).
-	DateRe *regexp.Regexp
-	// LateArrival types rewind their start marker one day, as the
-	// reference does (to the day before the first date in the last key).
-	LateArrival bool
-	// Window types get the same one-day rewind here although the
-	// reference started right after the last key: an object delivered
-	// with a key that sorts before it (late VPC batches, a second
-	// Firehose stream, an hour folder filled late) was never read. The
-	// date is looked for after the listing prefix only.
-	Window bool
-	// MarkerDelimiter replaces "/" after the prefix in markers (server access).
-	MarkerDelimiter string
-}
-
-// awsLogsBucket reports the reference's AWSLogsBucket types (cloudtrail,
-// config, vpcflow): GuardDuty shares their layout but is a custom bucket
-// for its table, its bucket_path and its created_date.
-func (k *Kind) awsLogsBucket() bool { return k.Family == AWSLogs && k.Type != "guardduty" }
-
-// Iterates reports whether the type iterates accounts and regions.
-func (k *Kind) Iterates() bool { return k.Family != Custom }
-
-var (
-	slashDate = regexp.MustCompile(`(\d{4}/\d{2}/\d{2})`)
-	dashStamp = regexp.MustCompile(`(\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})`)
-)
-
-const (
-	slashFormat = "2006/01/02"
-	dashFormat  = "2006-01-02"
-)
-
-var kinds = map[string]*Kind{
-	"cloudtrail":     {Type: "cloudtrail", Table: "cloudtrail", Schema: SchemaRegion, Family: AWSLogs, Service: "CloudTrail", DateFormat: slashFormat, LateArrival: true},
-	"config":         {Type: "config", Table: "config", Schema: SchemaRegion, Family: AWSLogs, Service: "Config", DateFormat: slashFormat},
-	"vpcflow":        {Type: "vpcflow", Table: "vpcflow", Schema: SchemaVPC, Family: AWSLogs, Service: "vpcflowlogs", DateFormat: slashFormat, Window: true},
-	"guardduty":      {Type: "guardduty", Table: "guardduty", Schema: SchemaCustom, Family: AWSLogs, Service: "GuardDuty", DateFormat: slashFormat, DateRe: slashDate, Window: true},
-	"alb":            {Type: "alb", Table: "alb", Schema: SchemaCustom, Family: LoadBalancer, Service: "elasticloadbalancing", DateFormat: slashFormat, DateRe: slashDate, LateArrival: true},
-	"clb":            {Type: "clb", Table: "clb", Schema: SchemaCustom, Family: LoadBalancer, Service: "elasticloadbalancing", DateFormat: slashFormat, DateRe: slashDate, LateArrival: true},
-	"nlb":            {Type: "nlb", Table: "nlb", Schema: SchemaCustom, Family: LoadBalancer, Service: "elasticloadbalancing", DateFormat: slashFormat, DateRe: slashDate, LateArrival: true},
-	"custom":         {Type: "custom", Table: "custom", Schema: SchemaCustom, Family: Custom, DateFormat: slashFormat, DateRe: slashDate, Window: true},
-	"waf":            {Type: "waf", Table: "waf", Schema: SchemaCustom, Family: Custom, DateFormat: slashFormat, DateRe: slashDate, Window: true},
-	"server_access":  {Type: "server_access", Table: "s3_server_access", Schema: SchemaCustom, Family: Custom, DateFormat: dashFormat, DateRe: dashStamp, MarkerDelimiter: "-", Window: true},
-	"cisco_umbrella": {Type: "cisco_umbrella", Table: "cisco_umbrella", Schema: SchemaCustom, Family: Custom, DateFormat: dashFormat, Window: true},
-}
-
-// Lookup returns the kind of a bucket type (lower-case).
-func Lookup(typ string) (*Kind, bool) {
-	k, ok := kinds[typ]
-	return k, ok
-}
 
 // Layout is one configured bucket of a kind.
 type Layout struct {
-	Kind   *Kind
+	Kind   *kind.Kind
 	Bucket string
 	Prefix string // normalised <path>
 	Suffix string // normalised <path_suffix>
@@ -110,13 +28,13 @@ type Layout struct {
 // Base is the prefix whose sub-folders are account ids.
 func (l Layout) Base() string {
 	switch l.Kind.Family {
-	case AWSLogs:
+	case kind.AWSLogs:
 		b := l.Prefix + "AWSLogs/" + l.Suffix
 		if l.Org != "" {
 			b += l.Org + "/"
 		}
 		return b
-	case LoadBalancer:
+	case kind.LoadBalancer:
 		return l.Prefix + "AWSLogs/" + l.Suffix
 	default:
 		return l.Prefix
@@ -130,7 +48,7 @@ func (l Layout) ServicePrefix(account string) string {
 
 // Full is the listing prefix of one account and region (custom family: P).
 func (l Layout) Full(account, region string) string {
-	if l.Kind.Family == Custom {
+	if l.Kind.Family == kind.Custom {
 		return l.Prefix
 	}
 	return l.ServicePrefix(account) + region + "/"
@@ -138,7 +56,7 @@ func (l Layout) Full(account, region string) string {
 
 // BucketPath is the bucket_path column value.
 func (l Layout) BucketPath() string {
-	if l.Kind.awsLogsBucket() {
+	if l.Kind.AWSLogsBucket {
 		return l.Bucket + "/" + l.Prefix + l.Suffix
 	}
 	return l.Bucket + "/" + l.Prefix
@@ -146,12 +64,12 @@ func (l Layout) BucketPath() string {
 
 // LikePrefix is the prefix of the "last processed key" lookup for the
 // listing of full. The reference restricts it to the listing prefix only
-// for late-arrival tables; GuardDuty gets the same treatment here because
-// its account-wide lookup made every region but the last one stop being
-// read (a documented fix). Schema C tables have no region column, so the
-// prefix is what keeps regions apart.
+// for late-arrival tables; day-folder types (GuardDuty) get the same
+// treatment here because its account-wide lookup made every region but
+// the last one stop being read (a documented fix). Schema C tables have
+// no region column, so the prefix is what keeps regions apart.
 func (l Layout) LikePrefix(full string) string {
-	if l.Kind.LateArrival || l.Kind.Type == "guardduty" {
+	if l.Kind.LateArrival || l.Kind.DayFolder != nil {
 		return full
 	}
 	return l.Prefix
@@ -172,7 +90,7 @@ var (
 
 // CreatedDate is the created_date column value of key.
 func (l Layout) CreatedDate(key string, lastModified time.Time) (int64, error) {
-	if l.Kind.awsLogsBucket() {
+	if l.Kind.AWSLogsBucket {
 		parts := strings.Split(path.Base(key), "_")
 		if len(parts) < 2 {
 			return 0, fmt.Errorf("list index out of range")
@@ -196,19 +114,18 @@ func (l Layout) CreatedDate(key string, lastModified time.Time) (int64, error) {
 // DateMarker is full followed by day in the type's marker format.
 func (l Layout) DateMarker(full string, day time.Time) string {
 	m := full + day.Format(l.Kind.DateFormat)
-	if l.Kind.Type == "config" {
+	if l.Kind.UnpaddedDates {
 		m = stripConfigZeros(m)
 	}
 	return m
 }
 
 var (
-	configDate   = regexp.MustCompile(`\d{4}/\d{1,2}/\d{1,2}`)
-	configZero   = regexp.MustCompile(`/0(\d)`)
-	markerDate   = regexp.MustCompile(`\d{4}/\d{2}/\d{2}`)
-	dashDate     = regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
-	configYear   = regexp.MustCompile(`^(.*?/\d{4}/)`)
-	guarddutyDay = regexp.MustCompile(`^(.*?/GuardDuty/[^/]+/\d{4}/\d{2}/\d{2}/)`)
+	configDate = regexp.MustCompile(`\d{4}/\d{1,2}/\d{1,2}`)
+	configZero = regexp.MustCompile(`/0(\d)`)
+	markerDate = regexp.MustCompile(`\d{4}/\d{2}/\d{2}`)
+	dashDate   = regexp.MustCompile(`\d{4}-\d{2}-\d{2}`)
+	configYear = regexp.MustCompile(`^(.*?/\d{4}/)`)
 )
 
 // stripConfigZeros removes the leading zeros of month and day in the first
@@ -249,7 +166,7 @@ func (l Layout) StartAfter(full, lastKey string, onlyAfter, today time.Time, rep
 			marker = l.rewind(full, marker, marker[len(full):])
 		}
 	}
-	if l.Kind.Type == "config" {
+	if l.Kind.UnpaddedDates {
 		m := configYear.FindStringSubmatch(marker)
 		if m == nil {
 			return Start{}, fmt.Errorf("There was an error while trying to extract a date from the marker '%s'", marker)
@@ -265,8 +182,8 @@ func (l Layout) StartAfter(full, lastKey string, onlyAfter, today time.Time, rep
 	if d := l.Kind.MarkerDelimiter; d != "" && len(after) > len(full) {
 		after = after[:len(full)] + strings.ReplaceAll(after[len(full):], "/", d)
 	}
-	if l.Kind.Type == "guardduty" {
-		if m := guarddutyDay.FindStringSubmatch(after); m != nil {
+	if re := l.Kind.DayFolder; re != nil {
+		if m := re.FindStringSubmatch(after); m != nil {
 			return Start{After: m[1], Shown: after}, nil
 		}
 	}
@@ -278,7 +195,7 @@ func (l Layout) StartAfter(full, lastKey string, onlyAfter, today time.Time, rep
 // day or the last key's are still seen; without a date it is unchanged.
 func (l Layout) rewind(full, marker, where string) string {
 	re := markerDate
-	if l.Kind.DateFormat == dashFormat {
+	if l.Kind.DateFormat == kind.DashDate {
 		re = dashDate
 	}
 	d := re.FindString(where)

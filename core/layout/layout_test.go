@@ -3,6 +3,8 @@ package layout
 import (
 	"testing"
 	"time"
+
+	"github.com/wazuh/aws-s3-go/core/kind"
 )
 
 func day(s string) time.Time {
@@ -14,7 +16,7 @@ func day(s string) time.Time {
 }
 
 func lay(t string, prefix, suffix, org string) Layout {
-	k, ok := Lookup(t)
+	k, ok := kind.Lookup(t)
 	if !ok {
 		panic(t)
 	}
@@ -36,13 +38,13 @@ func TestPrefixes(t *testing.T) {
 	}
 	for _, c := range cases {
 		if got := c.l.Base(); got != c.base {
-			t.Errorf("%s Base = %q, want %q", c.l.Kind.Type, got, c.base)
+			t.Errorf("%s Base = %q, want %q", c.l.Kind.Name, got, c.base)
 		}
 		if got := c.l.Full("111122223333", "us-east-1"); got != c.full {
-			t.Errorf("%s Full = %q, want %q", c.l.Kind.Type, got, c.full)
+			t.Errorf("%s Full = %q, want %q", c.l.Kind.Name, got, c.full)
 		}
 		if got := c.l.BucketPath(); got != c.bucketPt {
-			t.Errorf("%s BucketPath = %q, want %q", c.l.Kind.Type, got, c.bucketPt)
+			t.Errorf("%s BucketPath = %q, want %q", c.l.Kind.Name, got, c.bucketPt)
 		}
 	}
 }

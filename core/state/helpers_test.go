@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/wazuh/aws-s3-go/core/kind"
 	"github.com/wazuh/aws-s3-go/core/logging"
 )
 
@@ -84,11 +85,16 @@ func open(t *testing.T, path string, log logging.Logger) *DB {
 
 func table(t *testing.T, d *DB, name string) *Table {
 	t.Helper()
-	s, ok := SchemaOf(name)
-	if !ok {
-		t.Fatalf("no schema for %s", name)
+	var k *kind.Kind
+	for _, n := range kind.Names() {
+		if c, _ := kind.Lookup(n); c.Table == name {
+			k = c
+		}
 	}
-	tb, _, err := d.EnsureTable(name, s)
+	if k == nil {
+		t.Fatalf("no bucket type has table %s", name)
+	}
+	tb, _, err := d.EnsureTable(name, k.Schema)
 	if err != nil {
 		t.Fatalf("EnsureTable(%s): %v", name, err)
 	}

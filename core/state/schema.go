@@ -1,55 +1,22 @@
 package state
 
-import "fmt"
+import "github.com/wazuh/aws-s3-go/core/kind"
 
 // Schema is one of the three table shapes the reference uses for bucket
-// types (reference-wodle.md §2.3).
-type Schema int
+// types (reference-wodle.md §2.3). Each type's entry in package kind names
+// its table and schema; the statements of each schema are here.
+type Schema = kind.Schema
 
 const (
 	// Region (schema R): cloudtrail, config. Rows are keyed by bucket path,
 	// account, region and key.
-	Region Schema = iota
+	Region = kind.SchemaRegion
 	// VPC (schema V): vpcflow. Schema R plus the flow-log id.
-	VPC
-	// Custom (schema C): custom, guardduty, cisco_umbrella, waf, alb, clb,
-	// nlb, s3_server_access. No region column: a group is bucket path and
-	// account only.
-	Custom
+	VPC = kind.SchemaVPC
+	// Custom (schema C): every other type. No region column: a group is
+	// bucket path and account only.
+	Custom = kind.SchemaCustom
 )
-
-func (s Schema) String() string {
-	switch s {
-	case Region:
-		return "region"
-	case VPC:
-		return "vpc"
-	case Custom:
-		return "custom"
-	}
-	return fmt.Sprintf("Schema(%d)", int(s))
-}
-
-// Tables maps every bucket table name of the reference to its schema.
-var tables = map[string]Schema{
-	"cloudtrail":       Region,
-	"config":           Region,
-	"vpcflow":          VPC,
-	"custom":           Custom,
-	"guardduty":        Custom,
-	"cisco_umbrella":   Custom,
-	"waf":              Custom,
-	"alb":              Custom,
-	"clb":              Custom,
-	"nlb":              Custom,
-	"s3_server_access": Custom,
-}
-
-// SchemaOf reports the schema the reference uses for table name.
-func SchemaOf(table string) (Schema, bool) {
-	s, ok := tables[table]
-	return s, ok
-}
 
 // The statements below are the reference's strings without the leading
 // newline+indentation and the trailing ";", i.e. exactly the text SQLite
@@ -89,7 +56,7 @@ func DDL(name string, s Schema) string {
 
 // where returns the WHERE conditions selecting one group, with the named
 // parameters the statements bind (:b, :a, :r, :f).
-func (s Schema) where() string {
+func where(s Schema) string {
 	switch s {
 	case Region:
 		return "bucket_path=:b AND aws_account_id=:a AND aws_region=:r"
@@ -101,7 +68,7 @@ func (s Schema) where() string {
 }
 
 // insert returns the reference's mark-complete INSERT for table name.
-func (s Schema) insert(name string) string {
+func insert(s Schema, name string) string {
 	switch s {
 	case Region:
 		return "INSERT INTO " + name + " (bucket_path, aws_account_id, aws_region, log_key, processed_date, created_date) " +

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/kind"
 )
 
 // The stored DDL texts as reference-wodle.md §2.2/§2.3 quotes them.
@@ -64,7 +65,9 @@ func storedSQL(t *testing.T, path, name string) string {
 
 func TestDDLStored(t *testing.T) {
 	want := map[string]string{"cloudtrail": wantCloudtrail, "vpcflow": wantVpcflow, "custom": wantCustom}
-	for name, s := range tables {
+	for _, n := range kind.Names() {
+		k, _ := kind.Lookup(n)
+		name, s := k.Table, k.Schema
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "s3_cloudtrail.db")
 			d := open(t, path, nil)

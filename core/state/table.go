@@ -87,14 +87,14 @@ func isIdent(s string) bool {
 // this table. The trim statement generalises the reference's maintenance
 // DELETE with a key range, see TrimRange.
 func (t *Table) prepare() error {
-	w := t.schema.where()
+	w := where(t.schema)
 	n := t.name
 	q := map[**sql.Stmt]string{
 		&t.processed: "SELECT count(*) FROM " + n + " WHERE " + w + " AND log_key=:k",
 		&t.last:      "SELECT log_key FROM " + n + " WHERE " + w + " AND log_key LIKE :p ORDER BY log_key DESC LIMIT 1",
 		&t.first:     "SELECT log_key FROM " + n + " WHERE " + w + " AND log_key LIKE :p ORDER BY log_key ASC LIMIT 1",
 		&t.count:     "SELECT count(*) FROM " + n + " WHERE " + w,
-		&t.insert:    t.schema.insert(n),
+		&t.insert:    insert(t.schema, n),
 		&t.trim: "DELETE FROM " + n + " WHERE " + w + " AND log_key >= :from AND log_key < :until AND " +
 			"log_key <= (SELECT log_key FROM " + n + " WHERE " + w + " AND log_key >= :from " +
 			"ORDER BY log_key DESC LIMIT 1 OFFSET :keep)",
