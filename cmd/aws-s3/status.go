@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/engine"
+	"github.com/wazuh/aws-s3-go/core/kind"
 	"github.com/wazuh/aws-s3-go/core/layout"
 	"github.com/wazuh/aws-s3-go/core/state"
 )
@@ -79,20 +79,10 @@ func status(home string, asJSON bool, now time.Time, stdout, stderr io.Writer) i
 	return 0
 }
 
-// kindOf is the bucket type whose state lives in table.
-func kindOf(table string) (*layout.Kind, bool) {
-	for _, typ := range config.BucketTypes {
-		if k, ok := layout.Lookup(typ); ok && k.Table == table {
-			return k, true
-		}
-	}
-	return nil, false
-}
-
 // servicePrefix finds, in a key of an AWSLogs or load-balancer type, the
 // listing prefix of its account and region (…/AWSLogs/…/<account>/<service>/<region>/)
 // and that region.
-func servicePrefix(k *layout.Kind, key string) (full, region string, ok bool) {
+func servicePrefix(k *kind.Kind, key string) (full, region string, ok bool) {
 	i := strings.Index(key, "AWSLogs/")
 	if i < 0 || k.Service == "" {
 		return "", "", false
@@ -112,7 +102,7 @@ func servicePrefix(k *layout.Kind, key string) (full, region string, ok bool) {
 // regionOf splits the region-less tables of types that iterate regions
 // (GuardDuty, load balancers) by the region in their keys.
 func regionOf(table, key string) string {
-	k, ok := kindOf(table)
+	k, ok := kind.ByTable(table)
 	if !ok || !k.Iterates() {
 		return ""
 	}
@@ -133,11 +123,11 @@ func describe(g state.GroupStatus, now time.Time) groupStatus {
 		d.Type, d.NextAfter = "cloudwatchlogs", g.LastProcessed
 	default:
 		d.Type, d.NextAfter = g.Table, g.LastKey
-		k, ok := kindOf(g.Table)
+		k, ok := kind.ByTable(g.Table)
 		if !ok {
 			break
 		}
-		d.Type = k.Type
+		d.Type = k.Name
 		var full string
 		if k.Iterates() {
 			if full, _, ok = servicePrefix(k, g.LastKey); !ok {

@@ -224,6 +224,16 @@ func Lookup(name string) (*Kind, bool) {
 	return nil, false
 }
 
+// ByTable returns the kind whose rows live in the state table named t.
+func ByTable(t string) (*Kind, bool) {
+	for _, k := range table {
+		if k.Table == t {
+			return k, true
+		}
+	}
+	return nil, false
+}
+
 // Names lists the names of every type, in the table's order.
 func Names() []string {
 	n := make([]string, len(table))

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wazuh/aws-s3-go/core/kind"
 )
 
 // The tables of the services database (aws_services.db) that Status reads;
@@ -86,8 +88,8 @@ func ReadStatus(ctx context.Context, path string, regionOf func(table, key strin
 	var out []GroupStatus
 	for _, name := range names {
 		var groups []GroupStatus
-		if s, ok := SchemaOf(name); ok {
-			groups, err = bucketStatus(ctx, tx, name, s, regionOf)
+		if k, ok := kind.ByTable(name); ok {
+			groups, err = bucketStatus(ctx, tx, name, k.Schema, regionOf)
 		} else if name == ServicesTable {
 			groups, err = servicesStatus(ctx, tx)
 		} else if name == CloudWatchTable {
