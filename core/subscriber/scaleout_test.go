@@ -28,12 +28,14 @@ import (
 )
 
 // Scale-out: several agents on one queue (docs/subscribers.md, "Scaling
-// out"). The timings: a visibility timeout of 5 s, renewed every 1.7 s;
-// slow objects take 7 s to download, so without the heartbeat their
-// messages would go to a second consumer.
+// out"). The timings: a visibility timeout of 9 s, renewed every 3 s;
+// slow objects take 11 s to download, so without the heartbeat their
+// messages would go to a second consumer. A renewal may come up to 6 s
+// late before a message shows again: room for a loaded CI machine
+// running the race detector.
 const (
-	scaleVisibility = 5
-	scaleSlow       = 7 * time.Second
+	scaleVisibility = 9
+	scaleSlow       = 11 * time.Second
 	scaleConsumers  = 3
 )
 
