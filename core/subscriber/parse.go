@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
@@ -242,4 +241,4 @@ func message(bucket, key string, ev *pyjson.Object) *pyjson.Object {
 }
 
 // repr is Python's repr of a decoded message for the debug lines.
-func repr(v pyjson.Value) string { return event.Repr(v) }
+func repr(v pyjson.Value) string { return pyjson.Repr(v) }
