@@ -52,7 +52,7 @@ func bucketEvents(key, text string, log logging.Logger) ([]*pyjson.Object, error
 		if err != nil {
 			return nil, &parseError{"Error(" + pyjson.ReprString(err.Error()) + ")"}
 		}
-		return csvEvents(text, d), nil
+		return csvEvents(text, d)
 	}
 	log.Debug(2, "+++ Data in the file does not seem to be CSV. Trying with plain text.")
 	for _, line := range splitLines(text) {
