@@ -46,8 +46,10 @@ const (
 	// of one value: "[0,0,0,...]" costs about 30 bytes of memory per
 	// input byte, so bytes alone would not bound memory.
 	DefaultMaxValues = 1 << 18
-	// DefaultMaxDepth bounds nesting. Python raises RecursionError near
-	// 1000 levels; this only protects the Go stack.
+	// DefaultMaxDepth bounds nesting. CPython's json raises
+	// RecursionError a little under 1000 levels, at a depth that depends
+	// on its caller's stack, so it cannot be matched exactly; values
+	// between the two decode here (docs/compatibility.md#nesting-depth).
 	DefaultMaxDepth = 10000
 )
 
