@@ -168,6 +168,13 @@ func OpenContext(ctx context.Context, path, version string, log logging.Logger) 
 	return d, nil
 }
 
+// Conn returns the DB's one connection, for a caller that keeps tables of
+// its own in the file (the services' cloudwatch_logs and aws_services):
+// the file, its lock and its connection stay with the DB, and Close
+// closes them. Such a caller does not use Record and friends on the same
+// DB, whose transactions would interleave with its own.
+func (d *DB) Conn() *sql.Conn { return d.conn }
+
 // Path returns the path the DB was opened with.
 func (d *DB) Path() string { return d.path }
 
