@@ -175,9 +175,6 @@ func OpenContext(ctx context.Context, path, version string, log logging.Logger) 
 // DB, whose transactions would interleave with its own.
 func (d *DB) Conn() *sql.Conn { return d.conn }
 
-// Path returns the path the DB was opened with.
-func (d *DB) Path() string { return d.path }
-
 func (d *DB) exec(q string, args ...any) (sql.Result, error) {
 	return d.conn.ExecContext(context.Background(), q, args...)
 }
