@@ -1,6 +1,7 @@
 package pyjson
 
 import (
+	"bytes"
 	"math"
 	"strconv"
 	"strings"
@@ -177,7 +178,7 @@ func SurrogateEscape(s string) string {
 // quote choice as ReprString and every byte outside printable ASCII as \xhh.
 func ReprBytes(b []byte) string {
 	quote := byte('\'')
-	if strings.IndexByte(string(b), '\'') >= 0 && strings.IndexByte(string(b), '"') < 0 {
+	if bytes.IndexByte(b, '\'') >= 0 && bytes.IndexByte(b, '"') < 0 {
 		quote = '"'
 	}
 	dst := make([]byte, 0, len(b)+3)
