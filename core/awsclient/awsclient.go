@@ -155,12 +155,3 @@ func (c *Clients) S3ForBucket(ctx context.Context, bucket string) *s3.Client {
 	}
 	return cl
 }
-
-// StatusCode returns the HTTP status of an SDK error, 0 if none.
-func StatusCode(err error) int {
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) && re.Response != nil {
-		return re.Response.StatusCode
-	}
-	return 0
-}

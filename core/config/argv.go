@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/wazuh/aws-s3-go/core/pyjson"
 	"strconv"
 	"strings"
 
@@ -182,35 +183,9 @@ func isNegativeNumber(s string) bool {
 	return err == nil && strings.HasPrefix(s, "-") && strings.Trim(s[1:], "0123456789.") == ""
 }
 
-// pyRepr quotes s the way Python's repr() does for plain text.
-func pyRepr(s string) string {
-	q := "'"
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		q = `"`
-	}
-	var b strings.Builder
-	b.WriteString(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case string(r) == q:
-			b.WriteString(`\` + q)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteString(q)
-	return b.String()
-}
+// pyRepr is Python's repr of an argument: Python decoded argv with
+// surrogateescape, so a byte that is not UTF-8 prints as \udcxx.
+func pyRepr(s string) string { return pyjson.ReprString(pyjson.SurrogateEscape(s)) }
 
 // ParseArgv parses the script's arguments (without the program name) as
 // aws_tools.get_script_arguments and the start of main did, prog being

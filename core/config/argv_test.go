@@ -105,6 +105,9 @@ func TestParseArgvUnknownErrors(t *testing.T) {
 		{[]string{"-b", "abc", "-rd", "900"}, "ERROR: Unknown error: Used --iam_role_duration argument but no --iam_role_arn provided.\n"},
 		{[]string{"-b", "abc", "-d", "two"}, "ERROR: Unknown error: invalid literal for int() with base 10: 'two'\n"},
 		{[]string{"-b", "abc", "-d", "it's"}, "ERROR: Unknown error: invalid literal for int() with base 10: \"it's\"\n"},
+		// Python decodes argv with surrogateescape and repr escapes what
+		// is not printable (CPython 3.11 output).
+		{[]string{"-b", "abc", "-d", "x\xff\u200b"}, "ERROR: Unknown error: invalid literal for int() with base 10: 'x\\udcff\\u200b'\n"},
 	}
 	for _, tt := range tests {
 		_, err := ParseArgv("aws-s3", tt.args)

@@ -14,6 +14,8 @@ import (
 	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
 // DefaultZipMemory is how much of a .zip body Opener keeps in memory
@@ -439,7 +441,7 @@ func (t *textReader) decodeError(chunk []byte, atEOF bool) error {
 		end = int(int64(len(data)) - off)
 	}
 	detail := fmt.Sprintf("UnicodeDecodeError('utf-8', %s, %d, %d, '%s')",
-		reprBytes(data), off+int64(start), off+int64(end), reason)
+		pyjson.ReprBytes(data), off+int64(start), off+int64(end), reason)
 	return &Error{Key: t.key, Class: Parse, Detail: detail, stream: true}
 }
 
@@ -485,35 +487,4 @@ func utf8Failure(b []byte) (start, end int, reason string) {
 		}
 	}
 	return 0, need + 1, "invalid continuation byte"
-}
-
-// reprBytes returns Python's repr of a bytes object.
-func reprBytes(b []byte) string {
-	q := byte('\'')
-	if bytes.IndexByte(b, '\'') >= 0 && bytes.IndexByte(b, '"') < 0 {
-		q = '"'
-	}
-	var s strings.Builder
-	s.Grow(len(b) + 3)
-	s.WriteString("b")
-	s.WriteByte(q)
-	for _, c := range b {
-		switch {
-		case c == q || c == '\\':
-			s.WriteByte('\\')
-			s.WriteByte(c)
-		case c == '\n':
-			s.WriteString(`\n`)
-		case c == '\r':
-			s.WriteString(`\r`)
-		case c == '\t':
-			s.WriteString(`\t`)
-		case c < 0x20 || c >= 0x7f:
-			fmt.Fprintf(&s, `\x%02x`, c)
-		default:
-			s.WriteByte(c)
-		}
-	}
-	s.WriteByte(q)
-	return s.String()
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/wazuh/aws-s3-go/core/kind"
+	"github.com/wazuh/aws-s3-go/core/pycsv"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
@@ -50,7 +51,7 @@ func TestCSVReader(t *testing.T) {
 			t.Errorf("%q: got %q, want %q", tt.in, got, tt.want)
 		}
 	}
-	c := newCSVReader(strings.NewReader(strings.Repeat("x", fieldLimit+1)), ' ', Limits{})
+	c := newCSVReader(strings.NewReader(strings.Repeat("x", pycsv.FieldLimit+1)), ' ', Limits{})
 	if _, err := c.next(); err == nil || !strings.Contains(err.Error(), "field larger than field limit") {
 		t.Errorf("field limit: %v", err)
 	}

@@ -71,21 +71,25 @@ type Options struct {
 	HeldBytes int
 }
 
-// DefaultOptions suit a 2-core agent: decoding is CPU-bound, fetching is
-// I/O-bound, so more workers than cores keep both busy (8 stays within the
-// SDK's 10 idle connections per host). Events held in memory stay under
-// HeldBytes plus about half a megabyte per streaming object.
-var DefaultOptions = Options{Workers: 8, ObjectBuffer: 4 << 20, HeldBytes: 16 << 20}
+// DefaultOptions returns the options used for unset fields. They suit a
+// 2-core agent: decoding is CPU-bound, fetching is I/O-bound, so more
+// workers than cores keep both busy (8 stays within the SDK's 10 idle
+// connections per host). Events held in memory stay under HeldBytes plus
+// about half a megabyte per streaming object.
+func DefaultOptions() Options {
+	return Options{Workers: 8, ObjectBuffer: 4 << 20, HeldBytes: 16 << 20}
+}
 
 func (o Options) withDefaults() Options {
+	d := DefaultOptions()
 	if o.Workers <= 0 {
-		o.Workers = DefaultOptions.Workers
+		o.Workers = d.Workers
 	}
 	if o.ObjectBuffer <= 0 {
-		o.ObjectBuffer = DefaultOptions.ObjectBuffer
+		o.ObjectBuffer = d.ObjectBuffer
 	}
 	if o.HeldBytes <= 0 {
-		o.HeldBytes = DefaultOptions.HeldBytes
+		o.HeldBytes = d.HeldBytes
 	}
 	return o
 }

@@ -81,15 +81,6 @@ func obj(t testing.TB, s string) *pyjson.Object {
 	return o
 }
 
-func val(t testing.TB, s string) pyjson.Value {
-	t.Helper()
-	v, err := parseValue(s)
-	if err != nil {
-		t.Fatalf("parse %s: %v", s, err)
-	}
-	return v
-}
-
 // recLog records log lines as the script would print them.
 type recLog struct {
 	mu    sync.Mutex

@@ -4,7 +4,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/wazuh/aws-s3-go/core/pyjson"
@@ -25,7 +24,7 @@ func (e *PyError) Error() string { return e.Msg }
 func typeErr(msg string) error { return &PyError{Class: "TypeError", Msg: msg} }
 
 // keyErr mirrors str(KeyError(k)), which is repr(k).
-func keyErr(k pyjson.Value) error { return &PyError{Class: "KeyError", Msg: Repr(k)} }
+func keyErr(k pyjson.Value) error { return &PyError{Class: "KeyError", Msg: pyjson.Repr(k)} }
 
 func isKeyErr(err error) bool {
 	e, ok := err.(*PyError)
@@ -223,15 +222,11 @@ func charLen(s string, i int) int {
 	if s[i] < utf8.RuneSelf {
 		return 1
 	}
-	if isSurrogateAt(s, i) {
+	if pyjson.IsSurrogateAt(s, i) {
 		return 3
 	}
 	_, n := utf8.DecodeRuneInString(s[i:])
 	return n
-}
-
-func isSurrogateAt(s string, i int) bool {
-	return s[i] == 0xED && i+2 < len(s) && s[i+1] >= 0xA0 && s[i+1] <= 0xBF && s[i+2] >= 0x80 && s[i+2] <= 0xBF
 }
 
 // pyStr is Python's str(v).
@@ -239,140 +234,7 @@ func pyStr(v pyjson.Value) string {
 	if s, ok := v.(string); ok {
 		return s
 	}
-	return Repr(v)
-}
-
-// Repr returns Python's repr(v) for a decoded JSON value: dicts and lists
-// with single-quoted strings, True/False/None, floats as Python prints
-// them (inf, nan). The reference prints it in "WARNING: Could not reformat
-// event <repr>" and its ALB "Log Entry" debug line.
-func Repr(v pyjson.Value) string {
-	return string(appendRepr(nil, v))
-}
-
-func appendRepr(dst []byte, v pyjson.Value) []byte {
-	switch t := v.(type) {
-	case nil:
-		return append(dst, "None"...)
-	case bool:
-		if t {
-			return append(dst, "True"...)
-		}
-		return append(dst, "False"...)
-	case pyjson.Number:
-		if !t.IsFloat() {
-			return append(dst, t.Repr()...)
-		}
-		return appendFloatRepr(dst, t.Float())
-	case int:
-		return strconv.AppendInt(dst, int64(t), 10)
-	case int64:
-		return strconv.AppendInt(dst, t, 10)
-	case float64:
-		return appendFloatRepr(dst, t)
-	case string:
-		return appendStrRepr(dst, t)
-	case *pyjson.Object:
-		if t == nil {
-			return append(dst, "None"...)
-		}
-		dst = append(dst, '{')
-		for i, k := range t.Keys() {
-			if i > 0 {
-				dst = append(dst, ", "...)
-			}
-			dst = appendStrRepr(dst, k)
-			dst = append(dst, ": "...)
-			e, _ := t.Get(k)
-			dst = appendRepr(dst, e)
-		}
-		return append(dst, '}')
-	case []pyjson.Value:
-		dst = append(dst, '[')
-		for i, e := range t {
-			if i > 0 {
-				dst = append(dst, ", "...)
-			}
-			dst = appendRepr(dst, e)
-		}
-		return append(dst, ']')
-	}
-	return append(dst, "<?>"...)
-}
-
-func appendFloatRepr(dst []byte, f float64) []byte {
-	switch {
-	case math.IsNaN(f):
-		return append(dst, "nan"...)
-	case math.IsInf(f, 1):
-		return append(dst, "inf"...)
-	case math.IsInf(f, -1):
-		return append(dst, "-inf"...)
-	}
-	return pyjson.AppendFloat(dst, f)
-}
-
-// appendStrRepr follows CPython's unicode_repr: single quotes unless the
-// text has a single quote and no double quote; printable non-ASCII kept.
-func appendStrRepr(dst []byte, s string) []byte {
-	quote := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		quote = '"'
-	}
-	dst = append(dst, quote)
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == quote || c == '\\':
-				dst = append(dst, '\\', c)
-			case c == '\t':
-				dst = append(dst, '\\', 't')
-			case c == '\n':
-				dst = append(dst, '\\', 'n')
-			case c == '\r':
-				dst = append(dst, '\\', 'r')
-			case c < ' ' || c == 0x7f:
-				dst = append(dst, '\\', 'x', hexDigits[c>>4], hexDigits[c&0xF])
-			default:
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		if isSurrogateAt(s, i) {
-			r := rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
-			dst = appendEsc(dst, 'u', r, 4)
-			i += 3
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && n == 1:
-			// Not produced by the decoder; show the byte rather than guess.
-			dst = appendEsc(dst, 'x', rune(c), 2)
-		case unicode.IsPrint(r):
-			dst = append(dst, s[i:i+n]...)
-		case r <= 0xFF:
-			dst = appendEsc(dst, 'x', r, 2)
-		case r <= 0xFFFF:
-			dst = appendEsc(dst, 'u', r, 4)
-		default:
-			dst = appendEsc(dst, 'U', r, 8)
-		}
-		i += n
-	}
-	return append(dst, quote)
-}
-
-const hexDigits = "0123456789abcdef"
-
-func appendEsc(dst []byte, kind byte, r rune, width int) []byte {
-	dst = append(dst, '\\', kind)
-	for shift := (width - 1) * 4; shift >= 0; shift -= 4 {
-		dst = append(dst, hexDigits[(r>>uint(shift))&0xF])
-	}
-	return dst
+	return pyjson.Repr(v)
 }
 
 // pyFloat is Python's float(v) for an int, float or bool.

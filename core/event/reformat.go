@@ -26,7 +26,7 @@ func valueObj(k string, v pyjson.Value) *pyjson.Object {
 }
 
 func (b *Builder) warnReformat(msg *pyjson.Object) {
-	b.log().Print("WARNING: Could not reformat event " + Repr(msg))
+	b.log().Print("WARNING: Could not reformat event " + pyjson.Repr(msg))
 }
 
 // reformatBase is AWSBucket.reformat_msg.
@@ -60,7 +60,7 @@ func oneRunePerSurrogate(s string) string {
 	var sb strings.Builder
 	for i := 0; i < len(s); {
 		n := charLen(s, i)
-		if n == 3 && isSurrogateAt(s, i) {
+		if n == 3 && pyjson.IsSurrogateAt(s, i) {
 			sb.WriteRune(unicode.ReplacementChar)
 		} else {
 			sb.WriteString(s[i : i+n])

@@ -343,24 +343,3 @@ func TestGuardDutyReformat(t *testing.T) {
 		t.Errorf("len error: %v", err)
 	}
 }
-
-func TestRepr(t *testing.T) {
-	cases := []struct {
-		in   pyjson.Value
-		want string
-	}{
-		{[]pyjson.Value{"a", "b'c"}, `['a', "b'c"]`},
-		{val(t, `{"k": [1, 1.0, true, false, null, 1e-05, 1E5, 1e16, -0.0, 12345678901234567890123]}`),
-			`{'k': [1, 1.0, True, False, None, 1e-05, 100000.0, 1e+16, -0.0, 12345678901234567890123]}`},
-		{[]pyjson.Value{"x\ny\t\\ \r"}, `['x\ny\t\\ \r']`},
-		{[]pyjson.Value{"é\x00\x7f\u00a0\u00ad\u2028😀\xed\xa0\x80\u0378 '\""}, `['é\x00\x7f\xa0\xad\u2028😀\ud800\u0378 \'"']`},
-		{[]pyjson.Value{"only'single"}, `["only'single"]`},
-		{val(t, `{"a": {"b": []}, "c": {}}`), `{'a': {'b': []}, 'c': {}}`},
-		{[]pyjson.Value{pyjson.Number("NaN"), pyjson.Number("Infinity"), pyjson.Number("-Infinity"), pyjson.Number("1e999")}, `[nan, inf, -inf, inf]`},
-	}
-	for _, c := range cases {
-		if got := Repr(c.in); got != c.want {
-			t.Errorf("Repr(%v):\ngot  %s\nwant %s", c.in, got, c.want)
-		}
-	}
-}

@@ -294,7 +294,7 @@ func charCost(s string, i int) (int, int) {
 		}
 		return 1, 1
 	}
-	if isSurrogateAt(s, i) {
+	if pyjson.IsSurrogateAt(s, i) {
 		return 3, 6
 	}
 	r, n := utf8.DecodeRuneInString(s[i:])

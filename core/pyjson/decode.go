@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -48,8 +46,10 @@ const (
 	// of one value: "[0,0,0,...]" costs about 30 bytes of memory per
 	// input byte, so bytes alone would not bound memory.
 	DefaultMaxValues = 1 << 18
-	// DefaultMaxDepth bounds nesting. Python raises RecursionError near
-	// 1000 levels; this only protects the Go stack.
+	// DefaultMaxDepth bounds nesting. CPython's json raises
+	// RecursionError a little under 1000 levels, at a depth that depends
+	// on its caller's stack, so it cannot be matched exactly; values
+	// between the two decode here (docs/compatibility.md#nesting-depth).
 	DefaultMaxDepth = 10000
 )
 
@@ -298,30 +298,6 @@ func (d *Decoder) skipWS() {
 		if !d.fill() {
 			return
 		}
-	}
-}
-
-// Peek returns the next byte without consuming it; ok is false at the end
-// of the input.
-func (d *Decoder) Peek() (c byte, ok bool, err error) {
-	if d.pos == d.end && !d.fill() {
-		if d.err != io.EOF {
-			return 0, false, d.err
-		}
-		return 0, false, nil
-	}
-	return d.buf[d.pos], true, nil
-}
-
-// Discard skips n bytes (at most what remains).
-func (d *Decoder) Discard(n int) {
-	for n > 0 {
-		if d.pos == d.end && !d.fill() {
-			return
-		}
-		k := min(n, d.end-d.pos)
-		d.pos += k
-		n -= k
 	}
 }
 
@@ -896,61 +872,4 @@ func appendWTF8(b []byte, r rune) []byte {
 		return append(b, 0xE0|byte(r>>12), 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F)
 	}
 	return utf8.AppendRune(b, r)
-}
-
-// ReprString returns Python's repr of a str: single quotes unless the text
-// contains a single quote and no double quote; backslash, the quote and
-// non-printable characters escaped.
-func ReprString(s string) string {
-	q := byte('\'')
-	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
-		q = '"'
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte(q)
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == q || c == '\\':
-				b.WriteByte('\\')
-				b.WriteByte(c)
-			case c == '\n':
-				b.WriteString(`\n`)
-			case c == '\r':
-				b.WriteString(`\r`)
-			case c == '\t':
-				b.WriteString(`\t`)
-			case c < 0x20 || c == 0x7f:
-				fmt.Fprintf(&b, `\x%02x`, c)
-			default:
-				b.WriteByte(c)
-			}
-			i++
-			continue
-		}
-		if c == 0xED && i+2 < len(s) && s[i+1] >= 0xA0 && s[i+1] <= 0xBF {
-			r := rune(c&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F)
-			fmt.Fprintf(&b, `\u%04x`, r)
-			i += 3
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			fmt.Fprintf(&b, `\x%02x`, c)
-		case unicode.IsPrint(r):
-			b.WriteString(s[i : i+size])
-		case r <= 0xFF:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r <= 0xFFFF:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			fmt.Fprintf(&b, `\U%08x`, r)
-		}
-		i += size
-	}
-	b.WriteByte(q)
-	return b.String()
 }

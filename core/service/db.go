@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"net/url"
-	"path/filepath"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -42,15 +40,13 @@ const (
 		ind + "PRIMARY KEY (service_name, aws_account_id, aws_region, scan_date))"
 )
 
-// db is the services database. core/state owns the metadata table, so it
-// opens the file first (creating it, checking the version row) and closes
-// it; the service tables are then kept here on one connection, every write
-// its own transaction unless inTx groups them.
+// db is the services database. core/state owns the file: it opens it
+// (creating it, checking the version row, taking its lock) and its one
+// connection, on which the service tables live beside the metadata table;
+// every write is its own transaction unless inTx groups them.
 type db struct {
-	path  string
-	sqldb *sql.DB
-	conn  *sql.Conn
-	lock  *state.Lock // taken by state.Open, held until close
+	st   *state.DB
+	conn *sql.Conn
 }
 
 func openDB(ctx context.Context, path, version string, log logging.Logger) (*db, error) {
@@ -62,49 +58,12 @@ func openDB(ctx context.Context, path, version string, log logging.Logger) (*db,
 		}
 		return nil, err
 	}
-	lock := st.KeepLock()
-	opened := false
-	defer func() {
-		if !opened {
-			lock.Release()
-		}
-	}()
-	if err := st.Close(); err != nil {
-		return nil, sqlErr(err)
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, sqlErr(err)
-	}
-	// The same DSN as core/state: a file: URI (no '?' or '#' surprises)
-	// and Python's default 5 s busy timeout.
-	dsn := "file:" + (&url.URL{Path: abs}).EscapedPath() + "?_pragma=busy_timeout(5000)"
-	sqldb, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, sqlErr(err)
-	}
-	sqldb.SetMaxOpenConns(1)
-	conn, err := sqldb.Conn(context.Background())
-	if err != nil {
-		sqldb.Close()
-		return nil, sqlErr(err)
-	}
-	opened = true
-	return &db{path: path, sqldb: sqldb, conn: conn, lock: lock}, nil
+	return &db{st: st, conn: st.Conn()}, nil
 }
 
-// close runs PRAGMA optimize as the reference does and closes the file.
-func (d *db) close() error {
-	_, err := d.exec("PRAGMA optimize")
-	if e := d.conn.Close(); err == nil {
-		err = e
-	}
-	if e := d.sqldb.Close(); err == nil {
-		err = e
-	}
-	d.lock.Release()
-	return err
-}
+// close runs PRAGMA optimize as the reference does, closes the file and
+// releases its lock.
+func (d *db) close() error { return d.st.Close() }
 
 // exec runs q without a context: a statement is never abandoned half
 // way because the run is being stopped.

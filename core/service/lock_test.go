@@ -11,9 +11,8 @@ import (
 	"github.com/wazuh/aws-s3-go/core/state"
 )
 
-// The services database is reopened on a connection of its own after
-// core/state checked it; the lock taken by that check must stay held until
-// the service run closes the file.
+// The services database is used through core/state's connection; the
+// lock state takes must stay held until the service run closes the file.
 func TestServicesDBHoldsLock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "aws_services.db")
 	d, err := openDB(context.Background(), path, "v5.1.0", logging.Discard{})

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/wazuh/aws-s3-go/core/logging"
 )
@@ -19,6 +18,10 @@ var ErrClosed = errors.New("sink: closed")
 // refuses while its queue connection is down, and the event must not be
 // lost.
 type Func struct {
+	// Timing paces retries (only Reconnect is used); set it, if at all,
+	// before the first Send.
+	Timing Timing
+
 	fn      func(location string, payload []byte) int
 	log     logging.Logger
 	closing chan struct{}
@@ -33,13 +36,13 @@ func NewFunc(fn func(location string, payload []byte) int, log logging.Logger) *
 	if log == nil {
 		log = logging.Discard{}
 	}
-	return &Func{fn: fn, log: log, closing: make(chan struct{})}
+	return &Func{Timing: DefaultTiming(), fn: fn, log: log, closing: make(chan struct{})}
 }
 
 // Send calls the callback until it returns 0, ctx ends (ctx.Err()) or the
 // sink is closed (ErrClosed).
 func (f *Func) Send(ctx context.Context, event []byte) error {
-	wait := reconnectMin
+	retry := f.Timing.withDefaults().Reconnect.start()
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -64,17 +67,9 @@ func (f *Func) Send(ctx context.Context, event []byte) error {
 			f.log.Warning(fmt.Sprintf("Wazuh must be running. The send callback returned %d; retrying until it accepts events.", rc))
 		}
 		f.mu.Unlock()
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-f.closing:
-			t.Stop()
-			return ErrClosed
+		if err := retry.wait(ctx, f.closing); err != nil {
+			return err
 		}
-		wait = min(2*wait, reconnectMax)
 	}
 }
 

@@ -14,9 +14,6 @@ import (
 )
 
 func TestFuncRetriesUntilAccepted(t *testing.T) {
-	old := reconnectMin
-	reconnectMin = time.Millisecond
-	defer func() { reconnectMin = old }()
 	var calls atomic.Int32
 	var gotLoc string
 	var gotPayload []byte
@@ -27,6 +24,7 @@ func TestFuncRetriesUntilAccepted(t *testing.T) {
 		gotLoc, gotPayload = loc, append([]byte(nil), p...)
 		return 0
 	}, nil)
+	f.Timing.Reconnect = Backoff{Min: time.Millisecond, Max: 4 * time.Millisecond}
 	logs := &logBuf{}
 	f.log = logging.NewScript(logs, 1)
 	if err := f.Send(context.Background(), []byte(`{"a": 1}`)); err != nil {
@@ -94,5 +92,37 @@ func TestCounting(t *testing.T) {
 	c.Send(ctx, []byte("lost"))
 	if c.Events() != 2 || c.Bytes() != 5 {
 		t.Errorf("Events %d Bytes %d", c.Events(), c.Bytes())
+	}
+}
+
+func TestBackoffDoublesUpToMax(t *testing.T) {
+	r := Backoff{Min: time.Millisecond, Max: 5 * time.Millisecond}.start()
+	var got []time.Duration
+	for i := 0; i < 5; i++ {
+		got = append(got, r.next)
+		if err := r.wait(context.Background(), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []time.Duration{1, 2, 4, 5, 5}
+	for i := range want {
+		if got[i] != want[i]*time.Millisecond {
+			t.Fatalf("delays %v, want %v ms", got, want)
+		}
+	}
+	closing := make(chan struct{})
+	close(closing)
+	r = Backoff{Min: time.Hour, Max: time.Hour}.start()
+	if err := r.wait(context.Background(), closing); !errors.Is(err, ErrClosed) {
+		t.Errorf("wait after close = %v", err)
+	}
+}
+
+func TestTimingDefaults(t *testing.T) {
+	tm := Timing{Reconnect: Backoff{Min: time.Second}}.withDefaults()
+	d := DefaultTiming()
+	if tm.Reconnect != (Backoff{Min: time.Second, Max: d.Reconnect.Max}) || tm.Busy != d.Busy ||
+		tm.BusyWait != d.BusyWait || tm.WaitPoll != d.WaitPoll || tm.WaitCheckGap != d.WaitCheckGap {
+		t.Errorf("withDefaults = %+v", tm)
 	}
 }

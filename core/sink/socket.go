@@ -25,17 +25,6 @@ const WaitFile = ".wait"
 // 256); it bounds the largest datagram the kernel accepts.
 const sndBuf = 65536 + 256
 
-// Timing of the retry loops; variables only so that tests stay fast.
-var (
-	reconnectMin = 100 * time.Millisecond
-	reconnectMax = 10 * time.Second
-	busyMin      = time.Millisecond
-	busyMax      = 50 * time.Millisecond
-	busyWait     = 50 * time.Millisecond // longest wait for a full queue between checks
-	waitPoll     = 200 * time.Millisecond
-	waitCheckGap = int64(20 * time.Millisecond) // .wait is looked at no more often
-)
-
 // Error is a delivery failure that retrying cannot cure. Err is the
 // syscall.Errno; errors.Is(err, syscall.EMSGSIZE) identifies an event too
 // large for a datagram (the caller trims events first, so it means a bug or
@@ -67,6 +56,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // A datagram accepted by the kernel but still queued when agentd exits is
 // lost with agentd's socket; that is outside what a sender can see.
 type Socket struct {
+	// Timing paces retries; set it, if at all, before the first Send.
+	Timing Timing
+
 	path     string
 	waitPath string
 	log      logging.Logger
@@ -90,6 +82,7 @@ func NewSocket(path string, log logging.Logger) *Socket {
 		log = logging.Discard{}
 	}
 	return &Socket{
+		Timing:   DefaultTiming(),
 		path:     path,
 		waitPath: filepath.Join(filepath.Dir(path), WaitFile),
 		log:      log,
@@ -104,13 +97,13 @@ func (s *Socket) Path() string { return s.path }
 // kernel accepted it, ctx.Err() when ctx ends first, ErrClosed after Close,
 // or an *Error that retrying cannot cure.
 func (s *Socket) Send(ctx context.Context, event []byte) error {
-	reconnect := reconnectMin
-	busy := busyMin
+	tm := s.Timing.withDefaults()
+	reconnect, busy := tm.Reconnect.start(), tm.Busy.start()
 	for {
-		if err := s.waitClear(ctx); err != nil {
+		if err := s.waitClear(ctx, tm); err != nil {
 			return err
 		}
-		retry, err := s.try(event)
+		retry, err := s.try(event, tm.BusyWait)
 		switch {
 		case err != nil:
 			return err
@@ -121,15 +114,13 @@ func (s *Socket) Send(ctx context.Context, event []byte) error {
 				return err
 			}
 		case retry == retryBusy:
-			if err := s.sleep(ctx, busy); err != nil {
+			if err := busy.wait(ctx, s.closing); err != nil {
 				return err
 			}
-			busy = min(2*busy, busyMax)
 		default:
-			if err := s.sleep(ctx, reconnect); err != nil {
+			if err := reconnect.wait(ctx, s.closing); err != nil {
 				return err
 			}
-			reconnect = min(2*reconnect, reconnectMax)
 		}
 	}
 }
@@ -144,7 +135,7 @@ const (
 )
 
 // try makes one attempt: connect if needed, send once.
-func (s *Socket) try(event []byte) (retryKind, error) {
+func (s *Socket) try(event []byte, busyWait time.Duration) (retryKind, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -163,7 +154,7 @@ func (s *Socket) try(event []byte) (retryKind, error) {
 		}
 	}
 	s.framebf = append(append(s.framebf[:0], Header...), event...)
-	err := s.sendLocked(s.framebf)
+	err := s.sendLocked(s.framebf, busyWait)
 	if cap(s.framebf) > 4*sndBuf {
 		s.framebf = nil // do not pin one huge event's buffer
 	}
@@ -285,7 +276,7 @@ func errno(err error) error {
 // queue is full (EAGAIN) it waits for the socket to become writable through
 // Go's poller, at most busyWait, so that the caller can look at its
 // context and the .wait file again.
-func (s *Socket) sendLocked(frame []byte) error {
+func (s *Socket) sendLocked(frame []byte, busyWait time.Duration) error {
 	var serr error
 	send := func(fd uintptr) bool {
 		serr = syscall.Sendto(int(fd), frame, sendFlags, nil)
@@ -312,10 +303,10 @@ func (s *Socket) closeLocked() {
 }
 
 // waitClear returns once agentd's .wait file is absent. It looks at most
-// every waitCheckGap so that a busy sender does not stat per event.
-func (s *Socket) waitClear(ctx context.Context) error {
+// every tm.WaitCheckGap so that a busy sender does not stat per event.
+func (s *Socket) waitClear(ctx context.Context, tm Timing) error {
 	now := time.Now().UnixNano()
-	if now-s.lastClear.Load() < waitCheckGap {
+	if now-s.lastClear.Load() < int64(tm.WaitCheckGap) {
 		return nil
 	}
 	for {
@@ -336,22 +327,9 @@ func (s *Socket) waitClear(ctx context.Context) error {
 			s.log.Debug(1, "+++ Wazuh queue paused by the agent ("+s.waitPath+" exists); waiting")
 		}
 		s.mu.Unlock()
-		if err := s.sleep(ctx, waitPoll); err != nil {
+		if err := sleep(ctx, s.closing, tm.WaitPoll); err != nil {
 			return err
 		}
-	}
-}
-
-func (s *Socket) sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-s.closing:
-		return ErrClosed
 	}
 }
 

@@ -98,10 +98,10 @@ func (l *listener) waitFor(t testing.TB, n int) [][]byte {
 	}
 }
 
-func fast(t *testing.T) {
-	old := []time.Duration{reconnectMin, reconnectMax, waitPoll}
-	reconnectMin, reconnectMax, waitPoll = 5*time.Millisecond, 40*time.Millisecond, 10*time.Millisecond
-	t.Cleanup(func() { reconnectMin, reconnectMax, waitPoll = old[0], old[1], old[2] })
+// fast makes s retry quickly, to keep the tests short.
+func fast(s *Socket) {
+	s.Timing.Reconnect = Backoff{Min: 5 * time.Millisecond, Max: 40 * time.Millisecond}
+	s.Timing.WaitPoll = 10 * time.Millisecond
 }
 
 type logBuf struct {
@@ -138,10 +138,10 @@ func TestSocketFrames(t *testing.T) {
 }
 
 func TestSocketAbsentThenBound(t *testing.T) {
-	fast(t)
 	path := filepath.Join(queueDir(t), "queue")
 	logs := &logBuf{}
 	s := NewSocket(path, logging.NewScript(logs, 1))
+	fast(s)
 	defer s.Close()
 	errc := make(chan error, 3)
 	go func() {
@@ -172,11 +172,11 @@ func TestSocketAbsentThenBound(t *testing.T) {
 }
 
 func TestSocketRebound(t *testing.T) {
-	fast(t)
 	path := filepath.Join(queueDir(t), "queue")
 	l1 := listen(t, path)
 	logs := &logBuf{}
 	s := NewSocket(path, logging.NewScript(logs, 1))
+	fast(s)
 	defer s.Close()
 	const n = 200
 	for i := 0; i < n/2; i++ {
@@ -215,7 +215,6 @@ func TestSocketRebound(t *testing.T) {
 }
 
 func TestSocketWaitFile(t *testing.T) {
-	fast(t)
 	dir := queueDir(t)
 	path := filepath.Join(dir, "queue")
 	l := listen(t, path)
@@ -224,6 +223,7 @@ func TestSocketWaitFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewSocket(path, nil)
+	fast(s)
 	defer s.Close()
 	errc := make(chan error, 1)
 	go func() { errc <- s.Send(context.Background(), []byte("held")) }()
@@ -245,7 +245,7 @@ func TestSocketWaitFile(t *testing.T) {
 	}
 
 	// A cancelled context ends the pause.
-	time.Sleep(2 * time.Duration(waitCheckGap))
+	time.Sleep(2 * DefaultTiming().WaitCheckGap)
 	os.WriteFile(wait, nil, 0o600)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -456,7 +456,6 @@ func TestSocketFullQueue(t *testing.T) {
 }
 
 func TestSocketPathNotSocket(t *testing.T) {
-	fast(t)
 	dir := queueDir(t)
 	file := filepath.Join(dir, "file")
 	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
@@ -469,6 +468,7 @@ func TestSocketPathNotSocket(t *testing.T) {
 	for path, what := range map[string]string{file: "a regular file", sub: "a directory"} {
 		logs := &logBuf{}
 		s := NewSocket(path, logging.NewScript(logs, 1))
+		fast(s)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		err := s.Send(ctx, []byte("x"))
 		cancel()
@@ -490,7 +490,6 @@ func TestSocketPathNotSocket(t *testing.T) {
 // A socket file that nobody listens on (agentd died without removing it)
 // is an outage, not a wrong path: Send waits.
 func TestSocketStaleSocketWaits(t *testing.T) {
-	fast(t)
 	path := filepath.Join(queueDir(t), "queue")
 	l := listen(t, path)
 	l.close()
@@ -498,6 +497,7 @@ func TestSocketStaleSocketWaits(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := NewSocket(path, nil)
+	fast(s)
 	defer s.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()

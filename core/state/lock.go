@@ -116,12 +116,3 @@ func flock(f *os.File) error {
 func Open(path, version string, log logging.Logger) (*DB, error) {
 	return OpenContext(context.Background(), path, version, log)
 }
-
-// KeepLock hands the database's lock to the caller, who must Release it;
-// Close then leaves it held. It is for a caller that goes on using the file
-// through a connection of its own after Close.
-func (d *DB) KeepLock() *Lock {
-	l := d.lock
-	d.lock = nil
-	return l
-}

@@ -94,29 +94,6 @@ func TestLockWaitCancelled(t *testing.T) {
 	}
 }
 
-func TestKeepLock(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "aws_services.db")
-	d, err := Open(path, lockVersion, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := d.KeepLock()
-	if err := d.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := lockDB(context.Background(), path, 0, logging.Discard{}); !errors.Is(err, ErrLocked) {
-		t.Fatalf("lock taken after Close although kept: %v", err)
-	}
-	if err := l.Release(); err != nil {
-		t.Fatal(err)
-	}
-	l2, err := lockDB(context.Background(), path, 0, logging.Discard{})
-	if err != nil {
-		t.Fatalf("lock not free after Release: %v", err)
-	}
-	l2.Release()
-}
-
 // TestLockHolder is not a test: it is the process the next test kills.
 func TestLockHolder(t *testing.T) {
 	path := os.Getenv("STATE_LOCK_HOLDER")

@@ -168,8 +168,12 @@ func OpenContext(ctx context.Context, path, version string, log logging.Logger) 
 	return d, nil
 }
 
-// Path returns the path the DB was opened with.
-func (d *DB) Path() string { return d.path }
+// Conn returns the DB's one connection, for a caller that keeps tables of
+// its own in the file (the services' cloudwatch_logs and aws_services):
+// the file, its lock and its connection stay with the DB, and Close
+// closes them. Such a caller does not use Record and friends on the same
+// DB, whose transactions would interleave with its own.
+func (d *DB) Conn() *sql.Conn { return d.conn }
 
 func (d *DB) exec(q string, args ...any) (sql.Result, error) {
 	return d.conn.ExecContext(context.Background(), q, args...)

@@ -2,22 +2,15 @@ package subscriber
 
 import (
 	"errors"
+	"io"
 	"regexp"
 	"sort"
 	"strings"
 	"unicode"
 
+	"github.com/wazuh/aws-s3-go/core/pycsv"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
-
-// dialect is the part of a Python csv dialect that matters when reading
-// (QUOTE_MINIMAL, no escape character, not strict).
-type dialect struct {
-	delim       rune
-	quote       rune
-	doubleQuote bool
-	skipSpace   bool // skipinitialspace
-}
 
 // errNoDelimiter is csv.Sniffer's failure on a sample it cannot read.
 var errNoDelimiter = errors.New("Could not determine delimiter")
@@ -25,18 +18,18 @@ var errNoDelimiter = errors.New("Could not determine delimiter")
 // sniff is csv.Sniffer().sniff(sample) for the one-line sample the
 // reference passes (the object's first line): quoted fields decide first,
 // then the delimiter frequency table with its preference order.
-func sniff(sample string) (dialect, error) {
+func sniff(sample string) (pycsv.Dialect, error) {
 	quote, dq, delim, skip := guessQuoteAndDelimiter(sample)
 	if delim == 0 {
 		delim, skip = guessDelimiter(sample)
 	}
 	if delim == 0 {
-		return dialect{}, errNoDelimiter
+		return pycsv.Dialect{}, errNoDelimiter
 	}
 	if quote == 0 {
 		quote = '"'
 	}
-	return dialect{delim: delim, quote: quote, doubleQuote: dq, skipSpace: skip}, nil
+	return pycsv.Dialect{Delimiter: delim, Quote: quote, DoubleQuote: dq, SkipInitialSpace: skip}, nil
 }
 
 func isQuote(r rune) bool { return r == '"' || r == '\'' }
@@ -303,137 +296,33 @@ func guessDelimiter(sample string) (rune, bool) {
 	return pick, strings.Count(line, d) == strings.Count(line, d+" ")
 }
 
-// csvRecords reads text with Python's csv.reader state machine for d. The
-// text has universal newlines already, so records end at '\n'. A blank
-// line is an empty record.
-func csvRecords(text string, d dialect) [][]string {
-	const (
-		startRecord = iota
-		startField
-		inField
-		inQuoted
-		quoteInQuoted
-		eatNewline
-	)
-	var (
-		records [][]string
-		fields  []string
-		field   strings.Builder
-		state   = startRecord
-	)
-	save := func() {
-		fields = append(fields, field.String())
-		field.Reset()
-	}
-	// eol is the reader's end-of-line signal after each physical line.
-	eol := func() {
-		switch state {
-		case startRecord:
-			records = append(records, []string{})
-			return
-		case eatNewline:
-		case startField, inField, quoteInQuoted:
-			save()
-		case inQuoted:
-			return // the record goes on with the next line
-		}
-		state = startRecord
-		records = append(records, fields)
-		fields = nil
-	}
-	lines := strings.SplitAfter(text, "\n")
-	if len(lines) > 0 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-	for _, line := range lines {
-		for _, c := range line {
-			switch state {
-			case startRecord:
-				if c == '\n' {
-					state = eatNewline
-					continue
-				}
-				state = startField
-				fallthrough
-			case startField:
-				switch {
-				case c == '\n':
-					save()
-					state = eatNewline
-				case c == d.quote:
-					state = inQuoted
-				case c == ' ' && d.skipSpace:
-				case c == d.delim:
-					save()
-				default:
-					field.WriteRune(c)
-					state = inField
-				}
-			case inField:
-				switch c {
-				case '\n':
-					save()
-					state = eatNewline
-				case d.delim:
-					save()
-					state = startField
-				default:
-					field.WriteRune(c)
-				}
-			case inQuoted:
-				if c == d.quote {
-					if d.doubleQuote {
-						state = quoteInQuoted
-					} else {
-						state = inField
-					}
-					continue
-				}
-				field.WriteRune(c)
-			case quoteInQuoted:
-				switch {
-				case c == d.quote:
-					field.WriteRune(c)
-					state = inQuoted
-				case c == d.delim:
-					save()
-					state = startField
-				case c == '\n':
-					save()
-					state = eatNewline
-				default:
-					field.WriteRune(c)
-					state = inField
-				}
-			case eatNewline:
-				// Only '\n' ends a line here, so nothing else can follow it.
-			}
-		}
-		eol()
-	}
-	// A quoted field still open at the end of the text is kept (the reader
-	// is not strict).
-	if state == inQuoted {
-		save()
-		records = append(records, fields)
-	}
-	return records
-}
-
 // nullKey is how json.dumps writes the None key under which csv.DictReader
 // puts the values of a row longer than the header.
 const nullKey = "null"
 
 // csvEvents is csv.DictReader over text with d, each row without its None
-// values and with source "custom", as the reference builds them.
-func csvEvents(text string, d dialect) []*pyjson.Object {
-	recs := csvRecords(text, d)
-	if len(recs) == 0 {
-		return nil
+// values and with source "custom", as the reference builds them. A
+// csv.Error (a field past csv.field_size_limit) fails the object as it
+// failed the reference.
+func csvEvents(text string, d pycsv.Dialect) ([]*pyjson.Object, error) {
+	r := pycsv.NewReader(strings.NewReader(text), d)
+	first, err := r.Read()
+	if err == io.EOF {
+		return nil, nil
 	}
-	header := recs[0]
+	if err != nil {
+		return nil, csvError(err)
+	}
+	header := append([]string(nil), first...)
 	var out []*pyjson.Object
-	for _, row := range recs[1:] {
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, csvError(err)
+		}
 		if len(row) == 0 {
 			continue
 		}
@@ -457,5 +346,12 @@ func csvEvents(text string, d dialect) []*pyjson.Object {
 		o.Set("source", "custom")
 		out = append(out, o)
 	}
-	return out
+}
+
+func csvError(err error) error {
+	var ce *pycsv.Error
+	if errors.As(err, &ce) {
+		return &parseError{"Error(" + pyjson.ReprString(ce.Msg) + ")"}
+	}
+	return err
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
@@ -53,7 +52,7 @@ func bucketEvents(key, text string, log logging.Logger) ([]*pyjson.Object, error
 		if err != nil {
 			return nil, &parseError{"Error(" + pyjson.ReprString(err.Error()) + ")"}
 		}
-		return csvEvents(text, d), nil
+		return csvEvents(text, d)
 	}
 	log.Debug(2, "+++ Data in the file does not seem to be CSV. Trying with plain text.")
 	for _, line := range splitLines(text) {
@@ -242,4 +241,4 @@ func message(bucket, key string, ev *pyjson.Object) *pyjson.Object {
 }
 
 // repr is Python's repr of a decoded message for the debug lines.
-func repr(v pyjson.Value) string { return event.Repr(v) }
+func repr(v pyjson.Value) string { return pyjson.Repr(v) }

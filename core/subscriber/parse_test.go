@@ -81,6 +81,8 @@ func TestBucketEvents(t *testing.T) {
 func TestBucketEventsErrors(t *testing.T) {
 	for _, c := range []struct{ key, text, want string }{
 		{"x.csv", "\nfoo\n", "Could not determine delimiter"},
+		// csv.DictReader raises csv.Error past csv.field_size_limit().
+		{"x.csv", "a,b\n1," + strings.Repeat("x", 131073) + "\n", "Error('field larger than field limit (131072)')"},
 		{"f.json", `{"detail": "text"}`, `"detail" member is a str`},
 		{"a.jsonl.gz", "[1]\n", "not an object"},
 	} {
