@@ -149,7 +149,7 @@ func (r *bucketRun) openState(ctx context.Context) error {
 		}
 		version = v
 	}
-	db, err := state.OpenContext(ctx, DBPath(r.h.Home), version, r.log)
+	db, err := state.OpenScope(ctx, DBPath(r.h.Home), "bucket "+r.t.Bucket, version, r.log)
 	if err != nil {
 		return r.stateErr(err)
 	}

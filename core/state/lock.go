@@ -4,22 +4,32 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"io"
 	"os"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 )
 
-// Two runs on one database would list the same objects and send them
-// both, since neither sees the other's rows until it commits. Each open
-// database therefore holds an exclusive flock on a file beside it,
-// <db>.lock: never on the database itself, which SQLite (and the Python
-// wodle) lock in their own way. flock belongs to the open file
-// description, so two opens in one process exclude each other as two
-// processes do, and the kernel drops it when a killed process's file is
-// closed.
+// Two runs of one target would list the same objects and send them both,
+// since neither sees the other's rows until it commits. Each open database
+// therefore holds an exclusive lock in a file beside it, <db>.lock: never
+// on the database itself, which SQLite (and the Python wodle) lock in their
+// own way. The locks are open-file-description (OFD) record locks: they
+// belong to the open file, so two opens in one process exclude each other
+// as two processes do, and the kernel drops them when a killed process's
+// file is closed.
+//
+// A scope (OpenScope) locks one byte chosen by the scope's hash: the runs
+// of one bucket exclude each other, while two targets sharing the database
+// (two <wodle name="aws-s3"> blocks are two modulesd threads) run side by
+// side, their writes serialised by SQLite. An open without a scope locks
+// the whole file, every scope included.
 
 // LockWait is how long Open waits for another run to release the
 // database before it gives up with ExitLocked.
@@ -50,42 +60,45 @@ func (l *Lock) Release() error {
 	return err
 }
 
-// lockDB takes the lock of the database at path (absolute), waiting at
-// most wait for another holder. A directory where the lock file cannot be
-// created (read-only) is not locked: a run there cannot write its rows
-// either, so there is nothing to protect.
-func lockDB(ctx context.Context, path string, wait time.Duration, log logging.Logger) (*Lock, error) {
+// lockDB takes the lock of scope ("" for the whole file) of the database
+// at path (absolute), waiting at most wait for another holder. A directory
+// where the lock file cannot be created or written (read-only) is not
+// locked: a run there cannot write its rows either, so there is nothing to
+// protect.
+func lockDB(ctx context.Context, path, scope string, wait time.Duration, log logging.Logger) (*Lock, error) {
 	lp := LockPath(path)
 	f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE, 0o640)
 	if err != nil {
-		if f, err = os.Open(lp); err != nil {
-			if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EROFS) || errors.Is(err, os.ErrNotExist) {
-				log.Debug(2, fmt.Sprintf("+++ Cannot create the lock file %s (%v); going on without it", lp, err))
-				return nil, nil
-			}
-			return nil, &Error{Code: exit.SQLite, Msg: fmt.Sprintf("Error attempting to lock the %s database: %v", path, err), Err: err}
+		if errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EROFS) {
+			log.Debug(2, fmt.Sprintf("+++ Cannot create the lock file %s (%v); going on without it", lp, err))
+			return nil, nil
 		}
+		return nil, &Error{Code: exit.SQLite, Msg: fmt.Sprintf("Error attempting to lock the %s database: %v", path, err), Err: err}
+	}
+	user := "the " + path + " database"
+	if scope != "" {
+		user = scope + " in the " + path + " database"
 	}
 	deadline := time.Now().Add(wait)
 	warned := false
 	for {
-		err := flock(f)
+		err := lockRange(f, scope)
 		if err == nil {
 			return &Lock{f: f}, nil
 		}
-		if err != syscall.EWOULDBLOCK {
+		if err != syscall.EAGAIN && err != syscall.EACCES {
 			f.Close()
-			return nil, &Error{Code: exit.SQLite, Msg: fmt.Sprintf("Error attempting to lock the %s database: flock %s: %v", path, lp, err), Err: err}
+			return nil, &Error{Code: exit.SQLite, Msg: fmt.Sprintf("Error attempting to lock the %s database: %s: %v", path, lp, err), Err: err}
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
 			f.Close()
 			return nil, &Error{Code: ExitLocked, Err: ErrLocked, Msg: fmt.Sprintf(
-				"Another aws-s3 run is using the %s database: its lock %s was still held after %v.", path, lp, wait)}
+				"Another aws-s3 run is using %s: its lock %s was still held after %v.", user, lp, wait)}
 		}
 		if !warned {
 			warned = true
-			log.Info(fmt.Sprintf("Another aws-s3 run is using the %s database; waiting up to %v for it to finish.", path, wait))
+			log.Info(fmt.Sprintf("Another aws-s3 run is using %s; waiting up to %v for it to finish.", user, wait))
 		}
 		t := time.NewTimer(min(lockPoll, left))
 		select {
@@ -102,10 +115,18 @@ func lockDB(ctx context.Context, path string, wait time.Duration, log logging.Lo
 // another run's lock.
 var ErrLocked = errors.New("state: database locked by another run")
 
-func flock(f *os.File) error {
+// lockRange takes, without waiting, the write lock of scope's byte of f,
+// or of the whole file for "".
+func lockRange(f *os.File, scope string) error {
+	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: io.SeekStart}
+	if scope != "" {
+		h := fnv.New32a()
+		h.Write([]byte(scope))
+		lk.Start, lk.Len = 1+int64(h.Sum32()), 1
+	}
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err != syscall.EINTR {
+		err := unix.FcntlFlock(f.Fd(), unix.F_OFD_SETLK, &lk)
+		if err != unix.EINTR {
 			return err
 		}
 	}
@@ -115,4 +136,10 @@ func flock(f *os.File) error {
 // cannot be cut short.
 func Open(path, version string, log logging.Logger) (*DB, error) {
 	return OpenContext(context.Background(), path, version, log)
+}
+
+// OpenContext opens the database for a run that may touch any of its
+// rows: it waits for every other run on the database.
+func OpenContext(ctx context.Context, path, version string, log logging.Logger) (*DB, error) {
+	return OpenScope(ctx, path, "", version, log)
 }

@@ -64,7 +64,7 @@ func TestLockGivesUp(t *testing.T) {
 	}
 	defer d1.Close()
 	start := time.Now()
-	l, err := lockDB(context.Background(), path, 300*time.Millisecond, logging.Discard{})
+	l, err := lockDB(context.Background(), path, "", 300*time.Millisecond, logging.Discard{})
 	if d := time.Since(start); d < 300*time.Millisecond || d > 2*time.Second {
 		t.Errorf("gave up after %v, want 300ms", d)
 	}
@@ -127,7 +127,7 @@ func TestLockAcrossProcessesAndKill(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("helper said %q, %v", line, err)
 	}
-	if _, err := lockDB(context.Background(), path, 200*time.Millisecond, logging.Discard{}); !errors.Is(err, ErrLocked) {
+	if _, err := lockDB(context.Background(), path, "", 200*time.Millisecond, logging.Discard{}); !errors.Is(err, ErrLocked) {
 		t.Fatalf("lock taken while another process holds it: %v", err)
 	}
 	cmd.Process.Signal(syscall.SIGKILL)
@@ -137,4 +137,47 @@ func TestLockAcrossProcessesAndKill(t *testing.T) {
 		t.Fatalf("lock not released by the kernel after kill -9: %v", err)
 	}
 	d.Close()
+}
+
+// Scopes: the runs of one bucket exclude each other, two buckets sharing
+// the database do not, and an open without a scope excludes every scope.
+func TestLockScopes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s3_cloudtrail.db")
+	lock := func(scope string) (*Lock, error) {
+		return lockDB(context.Background(), path, scope, 0, logging.Discard{})
+	}
+	a, err := lock("bucket a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := lock("bucket b")
+	if err != nil {
+		t.Fatalf("bucket b waited for bucket a: %v", err)
+	}
+	if l, err := lock("bucket a"); !errors.Is(err, ErrLocked) {
+		l.Release()
+		t.Fatalf("a second run of bucket a got its lock (%v)", err)
+	} else if want := "Another aws-s3 run is using bucket a in the " + path + " database"; !strings.HasPrefix(err.(*Error).Msg, want) {
+		t.Errorf("message %q, want it to start with %q", err.(*Error).Msg, want)
+	}
+	if l, err := lock(""); !errors.Is(err, ErrLocked) {
+		l.Release()
+		t.Fatalf("a whole-database open got its lock while buckets ran (%v)", err)
+	}
+	a.Release()
+	b.Release()
+	all, err := lock("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := lock("bucket c"); !errors.Is(err, ErrLocked) {
+		l.Release()
+		t.Fatalf("bucket c got its lock during a whole-database open (%v)", err)
+	}
+	all.Release()
+	if c, err := lock("bucket c"); err != nil {
+		t.Fatal(err)
+	} else {
+		c.Release()
+	}
 }

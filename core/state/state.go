@@ -104,12 +104,13 @@ type DB struct {
 	done  chan struct{}
 }
 
-// Open opens (creating it and its directory when missing) the state
+// OpenScope opens (creating it and its directory when missing) the state
 // database at path and brings its metadata table to version, as the
 // reference's check_metadata_version does (reference-wodle.md §2.2).
-// Failures are *Error with Code exit.SQLite. It first takes the database's
-// lock (lock.go), waiting up to LockWait or until ctx ends for another run.
-func OpenContext(ctx context.Context, path, version string, log logging.Logger) (*DB, error) {
+// Failures are *Error with Code exit.SQLite. It first takes the lock of
+// scope in the database (lock.go; "" locks every scope), waiting up to
+// LockWait or until ctx ends for another run.
+func OpenScope(ctx context.Context, path, scope, version string, log logging.Logger) (*DB, error) {
 	if log == nil {
 		log = logging.Discard{}
 	}
@@ -123,7 +124,7 @@ func OpenContext(ctx context.Context, path, version string, log logging.Logger) 
 	if err := os.MkdirAll(filepath.Dir(abs), 0o750); err != nil {
 		return nil, operr(err)
 	}
-	lock, err := lockDB(ctx, abs, LockWait, log)
+	lock, err := lockDB(ctx, abs, scope, LockWait, log)
 	if err != nil {
 		return nil, err
 	}
@@ -183,29 +184,27 @@ func (d *DB) exec(q string, args ...any) (sql.Result, error) {
 // transaction so that a crash cannot leave a metadata table without its
 // version row.
 func (d *DB) checkMetadata(version string, operr func(error) error) error {
-	var name string
-	err := d.conn.QueryRowContext(context.Background(),
-		"SELECT tbl_name FROM sqlite_master WHERE type='table' AND name=:name", sql.Named("name", "metadata")).Scan(&name)
-	exists := err == nil
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return operr(err)
+	exists, hasRow, cur, err := d.readMetadata(operr)
+	if err != nil {
+		return err
 	}
-	var cur string
-	hasRow := false
-	if exists {
-		err := d.conn.QueryRowContext(context.Background(), "SELECT value FROM metadata WHERE key='version'").Scan(&cur)
-		switch {
-		case err == nil:
-			hasRow = true
-		case !errors.Is(err, sql.ErrNoRows):
-			return updateErr(err)
-		}
-		if hasRow && cur == version {
-			return nil // nothing to write: the file may even be read-only
-		}
+	if exists && hasRow && cur == version {
+		return nil // nothing to write: the file may even be read-only
 	}
 	if _, err := d.exec("BEGIN IMMEDIATE"); err != nil {
 		return operr(err)
+	}
+	// Another run on the file (a run of another bucket) may have written
+	// the table between the look and the write lock: look again.
+	if exists, hasRow, cur, err = d.readMetadata(operr); err != nil {
+		d.exec("ROLLBACK")
+		return err
+	}
+	if exists && hasRow && cur == version {
+		if _, err := d.exec("COMMIT"); err != nil {
+			return operr(err)
+		}
+		return nil
 	}
 	switch {
 	case !exists:
@@ -231,6 +230,28 @@ func (d *DB) checkMetadata(version string, operr func(error) error) error {
 		return operr(err)
 	}
 	return nil
+}
+
+// readMetadata reports whether the metadata table exists, whether it has
+// its version row, and that row's value.
+func (d *DB) readMetadata(operr func(error) error) (exists, hasRow bool, cur string, err error) {
+	var name string
+	err = d.conn.QueryRowContext(context.Background(),
+		"SELECT tbl_name FROM sqlite_master WHERE type='table' AND name=:name", sql.Named("name", "metadata")).Scan(&name)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, false, "", operr(err)
+	}
+	if err != nil {
+		return false, false, "", nil
+	}
+	switch err := d.conn.QueryRowContext(context.Background(), "SELECT value FROM metadata WHERE key='version'").Scan(&cur); {
+	case err == nil:
+		return true, true, cur, nil
+	case errors.Is(err, sql.ErrNoRows):
+		return true, false, "", nil
+	default:
+		return true, false, "", updateErr(err)
+	}
 }
 
 func updateErr(err error) error {

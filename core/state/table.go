@@ -55,9 +55,14 @@ func (d *DB) EnsureTable(name string, s Schema) (t *Table, created bool, err err
 	if !names[name] {
 		d.log.Debug(1, "+++ Table does not exist; create")
 		if _, err := d.exec(DDL(name, s)); err != nil {
-			return nil, false, &Error{Code: exit.CreateDB, Msg: "Unable to create SQLite DB: " + pyErr(err), Err: err}
+			// A run of another bucket sharing the file may have created
+			// it since the look.
+			if names, nerr := d.tableNames(); nerr != nil || !names[name] {
+				return nil, false, &Error{Code: exit.CreateDB, Msg: "Unable to create SQLite DB: " + pyErr(err), Err: err}
+			}
+		} else {
+			created = true
 		}
-		created = true
 	}
 	t = &Table{db: d, name: name, schema: s}
 	if err := t.prepare(); err != nil {

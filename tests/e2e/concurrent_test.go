@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -50,7 +51,7 @@ func TestConcurrentProcesses(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("second run exit code %d:\n%s", r.code, r.log)
 	}
-	if !strings.Contains(r.log, "Another aws-s3 run is using the "+e.dbPath()+" database; waiting up to 30s") {
+	if !strings.Contains(r.log, "Another aws-s3 run is using bucket "+bucket+" in the "+e.dbPath()+" database; waiting up to 30s") {
 		t.Errorf("the second run did not wait for the first:\n%s", r.log)
 	}
 	l.add(t, e.q.since(0))
@@ -83,6 +84,51 @@ func TestConcurrentInProcess(t *testing.T) {
 	l.checkExactlyOnce(t)
 }
 
+// TestConcurrentBuckets runs two buckets sharing s3_cloudtrail.db at once
+// in one process (two wodle blocks of wazuh-modulesd): each locks only its
+// bucket, so neither waits for the other, and each delivers once.
+func TestConcurrentBuckets(t *testing.T) {
+	t.Parallel()
+	buckets := []string{"side-a", "side-b"}
+	e := newEnv(t, true, buckets...)
+	const objects, records = 60, 20
+	now := day(21, 12, 0)
+	ledgers := make([]*ledger, len(buckets))
+	waits := make([]func() runResult, len(buckets))
+	for i, b := range buckets {
+		ledgers[i] = newLedger(cloudtrail)
+		bigTrail(e, ledgers[i], b, objects, records)
+	}
+	for i, b := range buckets {
+		waits[i] = e.start(context.Background(), e.argv(b, "cloudtrail", "--only_logs_after", "2024-NOV-20", "--debug", "1"), now)
+	}
+	for _, wait := range waits {
+		r := wait()
+		if r.code != 0 {
+			t.Fatalf("exit code %d:\n%s", r.code, r.log)
+		}
+		if strings.Contains(r.log, "Another aws-s3 run") {
+			t.Errorf("a run waited for the other bucket's:\n%s", r.log)
+		}
+	}
+	e.q.sync(t)
+	frames := e.q.since(0)
+	// Both buckets hold the same keys: tell their events apart by bucket.
+	for i, b := range buckets {
+		var mine [][]byte
+		for _, f := range frames {
+			if bytes.Contains(f, []byte(`"s3bucket": "`+b+`"`)) {
+				mine = append(mine, f)
+			}
+		}
+		ledgers[i].add(t, mine)
+		ledgers[i].checkExactlyOnce(t)
+	}
+	if got := len(rows(t, e.dbPath(), "cloudtrail", true)); got != 2*objects {
+		t.Errorf("%d rows, want %d", got, 2*objects)
+	}
+}
+
 // TestLockedDatabaseGivesUp holds the database's lock for longer than a
 // run waits: the run ends with ExitLocked and a message naming the file,
 // having sent nothing.
@@ -108,7 +154,7 @@ func TestLockedDatabaseGivesUp(t *testing.T) {
 	if r.code != state.ExitLocked || len(r.frames) != 0 {
 		t.Errorf("exit code %d with %d events, want %d and none:\n%s", r.code, len(r.frames), state.ExitLocked, r.log)
 	}
-	if want := "Another aws-s3 run is using the " + e.dbPath() + " database: its lock " + e.dbPath() + ".lock was still held after 30s."; !strings.Contains(r.log, want) {
+	if want := "Another aws-s3 run is using bucket " + bucket + " in the " + e.dbPath() + " database: its lock " + e.dbPath() + ".lock was still held after 30s."; !strings.Contains(r.log, want) {
 		t.Errorf("log lacks %q:\n%s", want, r.log)
 	}
 }
