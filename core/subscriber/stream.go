@@ -132,6 +132,13 @@ func eachLine(r io.Reader, max int64, fn func(off int64, line []byte) error) err
 					return lineLimit(off, max)
 				}
 				line, err = br.ReadSlice('\n')
+				if len(buf)+len(line) > cap(buf) {
+					// Doubling: append grows large slices by a quarter,
+					// which leaves many copies of a long line behind.
+					nb := make([]byte, len(buf), 2*cap(buf)+len(line))
+					copy(nb, buf)
+					buf = nb
+				}
 				buf = append(buf, line...)
 			}
 			line = buf
@@ -155,24 +162,21 @@ func eachLine(r io.Reader, max int64, fn func(off int64, line []byte) error) err
 }
 
 // firstLine returns the text up to its first "\n" (excluded) and whether
-// more text follows, reading no more than max+1 bytes of it.
+// more text follows; a first line longer than max is a limitError.
 func firstLine(open opener, max int64) (first string, more bool, err error) {
+	stop := errors.New("first line read")
 	err = withText(open, func(t io.Reader) error {
-		br := bufio.NewReader(io.LimitReader(t, max+1))
-		line, rerr := br.ReadString('\n')
-		if rerr != nil && rerr != io.EOF {
-			return rerr
-		}
-		if strings.HasSuffix(line, "\n") {
-			first, more = strings.TrimSuffix(line, "\n"), true
-			return nil
-		}
-		if int64(len(line)) > max {
-			return lineLimit(0, max)
-		}
-		first = line
-		return nil
+		return eachLine(t, max, func(_ int64, line []byte) error {
+			first = string(line)
+			return stop
+		})
 	})
+	if err == stop {
+		err = nil
+	}
+	if strings.HasSuffix(first, "\n") {
+		first, more = strings.TrimSuffix(first, "\n"), true
+	}
 	return first, more, err
 }
 
