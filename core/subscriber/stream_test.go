@@ -3,9 +3,17 @@ package subscriber
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/decode"
@@ -200,3 +208,77 @@ func TestHeldOverflow(t *testing.T) {
 }
 
 func targetOf(typ string) config.Target { return config.Target{Type: typ} }
+
+// cutReader returns the first n bytes of r, then fails: the proxy then
+// aborts the response, and the client sees a body cut short.
+type cutReader struct {
+	r io.ReadCloser
+	n int
+}
+
+func (c *cutReader) Read(p []byte) (int, error) {
+	if c.n <= 0 {
+		return 0, errors.New("cut")
+	}
+	if len(p) > c.n {
+		p = p[:c.n]
+	}
+	n, err := c.r.Read(p)
+	c.n -= n
+	return n, err
+}
+
+func (c *cutReader) Close() error { return c.r.Close() }
+
+// A body cut mid-transfer is a transport failure: nothing of the object
+// is sent, its message is not deleted, and the next run delivers it.
+func TestCutBodyKeepsMessage(t *testing.T) {
+	m := startMoto(t)
+	m.bucket(t, "logs")
+	var text strings.Builder
+	for i := range 2000 {
+		fmt.Fprintf(&text, `{"detail":{"n":%d}}`, i)
+	}
+	m.put(t, "logs", "cut.json", []byte(text.String()))
+	u, _ := url.Parse(m.url)
+	proxy := httputil.NewSingleHostReverseProxy(u)
+	proxy.ErrorLog = log.New(io.Discard, "", 0)
+	proxy.ModifyResponse = func(r *http.Response) error {
+		if r.Request.Method == http.MethodGet && strings.HasSuffix(r.Request.URL.Path, "/cut.json") {
+			r.Body = &cutReader{r: r.Body, n: text.Len() / 2}
+		}
+		return nil
+	}
+	srv := httptest.NewServer(proxy)
+	defer srv.Close()
+	qurl := m.queue(t, "cut", 1)
+	m.send(t, qurl, notification("logs", "cut.json"))
+
+	var out, logs bytes.Buffer
+	e := env(m, sink.NewWriter(&out))
+	e.Log = logging.NewScript(&logs, 0)
+	tg := target(m, "buckets", "cut")
+	tg.SkipOnError = true
+	tg.ServiceEndpoint = srv.URL
+	if err := Run(context.Background(), tg, e); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 0 {
+		t.Fatalf("a cut object sent %d bytes of events", out.Len())
+	}
+	if !strings.Contains(logs.String(), "ERROR: Could not get the object cut.json in bucket logs: ") {
+		t.Errorf("log:\n%s", logs.String())
+	}
+	time.Sleep(1100 * time.Millisecond) // the message's visibility timeout
+	tg.ServiceEndpoint = m.url
+	if err := Run(context.Background(), tg, e); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out.String(), "\n"); n != 2000 {
+		t.Fatalf("the rerun sent %d events, want 2000", n)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if left := m.visible(t, qurl); len(left) != 0 {
+		t.Errorf("left in the queue: %q", left)
+	}
+}
