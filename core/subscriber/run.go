@@ -421,7 +421,7 @@ func (r *run) object(ctx context.Context, rt route) error {
 	}
 	var p plan
 	if r.t.Type == "security_hub" {
-		p = plan{format: securityHubFormat, lim: r.limits(), log: r.log}
+		p = plan{format: securityHubFormat, lim: r.limits()}
 		err = p.run(open, hold)
 	} else {
 		p, err = bucketPlan(rt.key, open, r.limits(), r.log, hold, h.reset)

@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/wazuh/aws-s3-go/core/decode"
+	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
@@ -195,19 +196,15 @@ type plan struct {
 	format  int
 	dialect dialect // csvFormat
 	lim     decode.Limits
-	log     logLines
 }
-
-// logLines is the part of logging.Logger the parsers use.
-type logLines interface{ Debug(level int, msg string) }
 
 // bucketPlan is AWSSubscriberBucket.obtain_logs: JSON lines for
 // .jsonl.gz keys, else concatenated JSON objects; when the text is not
 // JSON, CSV if its first line holds no digit, else one event per line.
 // It makes the first pass, emitting the events as they come; reset is
 // called when the JSON attempt failed and its events must be forgotten.
-func bucketPlan(key string, open opener, lim decode.Limits, log logLines, emit func(*pyjson.Object) error, reset func()) (plan, error) {
-	p := plan{format: concatenatedFormat, lim: lim, log: log}
+func bucketPlan(key string, open opener, lim decode.Limits, log logging.Logger, emit func(*pyjson.Object) error, reset func()) (plan, error) {
+	p := plan{format: concatenatedFormat, lim: lim}
 	if strings.HasSuffix(key, ".jsonl.gz") {
 		p.format = jsonLinesFormat
 	}
