@@ -301,6 +301,30 @@ func (d *Decoder) skipWS() {
 	}
 }
 
+// Peek returns the next byte without consuming it; ok is false at the end
+// of the input.
+func (d *Decoder) Peek() (c byte, ok bool, err error) {
+	if d.pos == d.end && !d.fill() {
+		if d.err != io.EOF {
+			return 0, false, d.err
+		}
+		return 0, false, nil
+	}
+	return d.buf[d.pos], true, nil
+}
+
+// Discard skips n bytes (at most what remains).
+func (d *Decoder) Discard(n int) {
+	for n > 0 {
+		if d.pos == d.end && !d.fill() {
+			return
+		}
+		k := min(n, d.end-d.pos)
+		d.pos += k
+		n -= k
+	}
+}
+
 // CheckBOM reports Python's error for a document that starts with a UTF-8
 // byte order mark (json.loads refuses it).
 func (d *Decoder) CheckBOM() error {

@@ -1,6 +1,14 @@
 package subscriber
 
-import "testing"
+import (
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/wazuh/aws-s3-go/core/decode"
+	"github.com/wazuh/aws-s3-go/core/logging"
+	"github.com/wazuh/aws-s3-go/core/pyjson"
+)
 
 // MotoForTest starts moto_server for an external test and returns its URL
 // and a function that puts an object and queues its notification in the
@@ -21,3 +29,30 @@ func MotoForTest(t *testing.T) (url string, notify func(queue, bucket, key strin
 		m.send(t, queues[queue], notification(bucket, key))
 	}
 }
+
+// bucketEvents runs the first pass of a buckets object over text, with
+// the default limits, and returns the events it keeps.
+func bucketEvents(key, text string, log logging.Logger) ([]*pyjson.Object, error) {
+	var out []*pyjson.Object
+	_, err := bucketPlan(key, textOpener(text), defaultLimits(), log, func(o *pyjson.Object) error {
+		out = append(out, o)
+		return nil
+	}, func() { out = nil })
+	return out, err
+}
+
+// securityHubText parses a security_hub object's text.
+func securityHubText(text string) ([]*pyjson.Object, error) {
+	var out []*pyjson.Object
+	err := plan{format: securityHubFormat, lim: defaultLimits()}.run(textOpener(text), func(o *pyjson.Object) error {
+		out = append(out, o)
+		return nil
+	})
+	return out, err
+}
+
+func textOpener(text string) opener {
+	return func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(text)), nil }
+}
+
+func defaultLimits() decode.Limits { return (&run{}).limits() }

@@ -40,7 +40,7 @@ func spool(body io.Reader, limit int64, dir string) (ra io.ReaderAt, size int64,
 	if int64(len(data)) <= limit {
 		return bytes.NewReader(data), int64(len(data)), func() error { return nil }, nil
 	}
-	f, err := os.CreateTemp(dir, "aws-s3-parquet-*")
+	f, err := os.CreateTemp(dir, "aws-s3-object-*")
 	if err != nil {
 		return nil, 0, nil, err
 	}

@@ -3,10 +3,10 @@ package subscriber
 import (
 	"errors"
 	"fmt"
-	"strings"
+	"io"
 	"unicode"
 
-	"github.com/wazuh/aws-s3-go/core/logging"
+	"github.com/wazuh/aws-s3-go/core/decode"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
@@ -21,49 +21,6 @@ type parseError struct{ msg string }
 
 func (e *parseError) Error() string { return e.msg }
 
-// bucketEvents is AWSSubscriberBucket.obtain_logs on an object's text:
-// JSON lines for .jsonl.gz keys, else concatenated JSON objects (their
-// "detail" when present) with source "custom"; when the text is not JSON,
-// CSV if its first line holds no digit, else one event per line.
-func bucketEvents(key, text string, log logging.Logger) ([]*pyjson.Object, error) {
-	var evs []*pyjson.Object
-	var err error
-	if strings.HasSuffix(key, ".jsonl.gz") {
-		evs, err = jsonLines(text)
-	} else {
-		evs, err = concatenated(text)
-	}
-	if err == nil {
-		return evs, nil
-	}
-	var nj *notJSON
-	if !errors.As(err, &nj) {
-		return nil, err
-	}
-	log.Debug(2, "+++ Log file does not contain JSON objects. Trying with other formats.")
-	first, _, _ := strings.Cut(text, "\n")
-	if !strings.ContainsFunc(strings.TrimFunc(first, isPySpace), unicode.IsDigit) {
-		log.Debug(2, "+++ Log file is CSV formatted.")
-		sample := first
-		if len(first) < len(text) {
-			sample += "\n"
-		}
-		d, err := sniff(sample)
-		if err != nil {
-			return nil, &parseError{"Error(" + pyjson.ReprString(err.Error()) + ")"}
-		}
-		return csvEvents(text, d)
-	}
-	log.Debug(2, "+++ Data in the file does not seem to be CSV. Trying with plain text.")
-	for _, line := range splitLines(text) {
-		o := pyjson.NewObject(2)
-		o.Set("full_log", line)
-		o.Set("source", "custom")
-		evs = append(evs, o)
-	}
-	return evs, nil
-}
-
 // notJSON is the failure that sends the reference to its CSV and text
 // fallbacks (JSONDecodeError, AttributeError).
 type notJSON struct{ err error }
@@ -71,50 +28,71 @@ type notJSON struct{ err error }
 func (e *notJSON) Error() string { return e.err.Error() }
 
 // jsonLines is _process_jsonl: each line one JSON object, kept as is.
-func jsonLines(text string) ([]*pyjson.Object, error) {
-	var out []*pyjson.Object
-	for line := range strings.SplitAfterSeq(text, "\n") {
-		if line == "" {
-			break
-		}
-		v, err := pyjson.Unmarshal([]byte(line))
+func jsonLines(t io.Reader, lim decode.Limits, emit func(*pyjson.Object) error) error {
+	return eachLine(t, lim.MaxLineBytes, func(_ int64, line []byte) error {
+		d := pyjson.NewDecoderBytes(line)
+		d.Limits = jsonLimits(lim)
+		v, err := d.Load()
 		if err != nil {
-			return nil, &notJSON{err}
+			return jsonError(err)
 		}
 		o, ok := v.(*pyjson.Object)
 		if !ok {
-			return nil, &parseError{"a JSON line is not an object"}
+			return &parseError{"a JSON line is not an object"}
 		}
-		out = append(out, o)
-	}
-	return out, nil
+		return emit(o)
+	})
 }
 
 // eachValue is _json_event_generator: raw_decode (no leading whitespace
-// allowed), then strip whitespace before the next value.
-func eachValue(text string, fn func(pyjson.Value) error) error {
-	data := []byte(text)
-	for pos := 0; pos < len(data); {
-		d := pyjson.NewDecoderBytes(data[pos:])
+// allowed), then strip whitespace before the next value. Whitespace is
+// skipped as it streams by; each value is bounded by lim.
+func eachValue(t io.Reader, lim decode.Limits, fn func(pyjson.Value) error) error {
+	d := pyjson.NewDecoder(t)
+	d.Limits = jsonLimits(lim)
+	if _, ok, err := d.Peek(); err != nil || !ok {
+		return err // an empty text holds no value, and is JSON
+	}
+	for {
+		d.SetOrigin() // errors count from the value, as raw_decode(data[pos:])
 		v, err := d.RawDecode()
 		if err != nil {
-			return &notJSON{err}
+			return jsonError(err)
 		}
-		pos += int(d.InputOffset())
-		rest := strings.TrimLeftFunc(string(data[pos:]), isPySpace)
-		pos = len(data) - len(rest)
 		if err := fn(v); err != nil {
 			return err
 		}
+		more, err := skipPySpace(d)
+		if err != nil || !more {
+			return err
+		}
 	}
-	return nil
 }
 
-// concatenated returns each object's "detail" (or the object) with source
+// skipPySpace skips the ASCII characters str.strip removes and reports
+// whether anything remains. (Unicode spaces between values are not
+// skipped: the value after them fails to decode.)
+func skipPySpace(d *pyjson.Decoder) (bool, error) {
+	for {
+		more, err := d.SkipSpace()
+		if err != nil || !more {
+			return more, err
+		}
+		c, ok, err := d.Peek()
+		if err != nil || !ok {
+			return ok, err
+		}
+		if c >= 0x80 || !isPySpace(rune(c)) {
+			return true, nil
+		}
+		d.Discard(1)
+	}
+}
+
+// concatenated emits each object's "detail" (or the object) with source
 // "custom".
-func concatenated(text string) ([]*pyjson.Object, error) {
-	var out []*pyjson.Object
-	err := eachValue(text, func(v pyjson.Value) error {
+func concatenated(t io.Reader, lim decode.Limits, emit func(*pyjson.Object) error) error {
+	return eachValue(t, lim, func(v pyjson.Value) error {
 		o, ok := v.(*pyjson.Object)
 		if !ok {
 			// event.get on a non-dict: AttributeError.
@@ -126,10 +104,8 @@ func concatenated(text string) ([]*pyjson.Object, error) {
 			}
 		}
 		o.Set("source", "custom")
-		out = append(out, o)
-		return nil
+		return emit(o)
 	})
-	return out, err
 }
 
 // securityHubFields are the members of a finding's detail the reference
@@ -139,9 +115,8 @@ var securityHubFields = []string{"findings", "actionName", "actionDescription", 
 
 // securityHubEvents is AWSSecurityHubSubscriberBucket.obtain_logs:
 // EventBridge events, one Wazuh event each.
-func securityHubEvents(text string) ([]*pyjson.Object, error) {
-	var out []*pyjson.Object
-	err := eachValue(text, func(v pyjson.Value) error {
+func securityHubEvents(t io.Reader, lim decode.Limits, emit func(*pyjson.Object) error) error {
+	err := eachValue(t, lim, func(v pyjson.Value) error {
 		o, ok := v.(*pyjson.Object)
 		if !ok {
 			return &parseError{fmt.Sprintf("a %s where an EventBridge event was expected", pyjson.TypeName(v))}
@@ -174,14 +149,13 @@ func securityHubEvents(text string) ([]*pyjson.Object, error) {
 				ev.Set(k, val)
 			}
 		}
-		out = append(out, ev)
-		return nil
+		return emit(ev)
 	})
 	var nj *notJSON
 	if errors.As(err, &nj) {
-		return nil, &parseError{"Data in the file does not contain JSON objects."}
+		return &parseError{"Data in the file does not contain JSON objects."}
 	}
-	return out, err
+	return err
 }
 
 // isPySpace is str.isspace for one character.

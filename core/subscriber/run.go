@@ -376,8 +376,10 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 // object fetches, parses and sends one notified object. Like the
-// reference, an object is parsed whole before any of its events is sent
-// (Security Lake objects excepted: lakeObject sends rows as it decodes).
+// reference, an object is parsed whole before any of its events is sent,
+// so nothing of an object that fails reaches the queue (Security Lake
+// objects excepted: lakeObject sends rows as it decodes). See stream.go
+// for how memory stays bounded.
 func (r *run) object(ctx context.Context, rt route) error {
 	if r.t.Type == "security_lake" {
 		return r.lakeObject(ctx, rt)
@@ -389,57 +391,150 @@ func (r *run) object(ctx context.Context, rt route) error {
 		}
 		return &objectError{fmt.Errorf("Could not get the object %s in bucket %s: %s", rt.key, rt.bucket, awsclient.ClientError(err))}
 	}
-	defer out.Body.Close()
 	body := &countingReader{r: out.Body}
-	text, err := readText(rt.key, body)
+	ra, size, release, err := spool(body, r.parquetMemory(), r.env.TempDir)
+	out.Body.Close()
 	add(r.env.Bytes, body.n)
 	if err != nil {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
-		return &objectError{err}
+		return &objectError{fmt.Errorf("Could not get the object %s in bucket %s: %s", rt.key, rt.bucket, awsclient.ClientError(err))}
 	}
-	var evs []*pyjson.Object
+	defer release()
+	opener := decode.Opener{ZipMemory: r.parquetMemory(), TempDir: r.env.TempDir}
+	open := func() (io.ReadCloser, error) {
+		return opener.Open(rt.key, ctxReader{ctx, io.NewSectionReader(ra, 0, size)})
+	}
+
+	// First pass: validate, holding the encoded events while they fit.
+	h := &held{max: r.heldMemory()}
+	hold := func(ev *pyjson.Object) error {
+		if h.over {
+			return nil // only validating now
+		}
+		h.seen++
+		if data, ok := r.prepare(rt, ev); ok {
+			h.add(data)
+		}
+		return nil
+	}
+	var p plan
 	if r.t.Type == "security_hub" {
-		evs, err = securityHubEvents(text)
+		p = plan{format: securityHubFormat, lim: r.limits()}
+		err = p.run(open, hold)
 	} else {
-		evs, err = bucketEvents(rt.key, text, r.log)
+		p, err = bucketPlan(rt.key, open, r.limits(), r.log, hold, h.reset)
 	}
 	if err != nil {
-		var pe *parseError
-		if errors.As(err, &pe) {
-			return &objectError{&exit.Error{Code: 9, Msg: fmt.Sprintf("Failed to parse file %s: %s", rt.key, pe.msg)}}
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
 		}
-		return err
+		return contentError(rt, open, err)
 	}
+
 	r.sending.Lock()
 	defer r.sending.Unlock()
-	for _, ev := range evs {
-		if err := r.send(ctx, rt, ev); err != nil {
+	for i, data := range h.data {
+		h.data[i] = nil
+		if err := r.emit(ctx, data); err != nil {
 			return err
+		}
+	}
+	if h.over {
+		// Second pass over the same local copy, past the events held.
+		var sendErr error
+		n := 0
+		err := p.run(open, func(ev *pyjson.Object) error {
+			if n++; n <= h.seen {
+				return nil
+			}
+			if data, ok := r.prepare(rt, ev); ok {
+				sendErr = r.emit(ctx, data)
+			}
+			return sendErr
+		})
+		switch {
+		case sendErr != nil:
+			return sendErr
+		case ctx.Err() != nil:
+			return context.Cause(ctx)
+		case err != nil:
+			// The first pass read this copy through: only the local disk
+			// can fail here.
+			return &objectError{fmt.Errorf("Failed to read again the local copy of the object %s in bucket %s: %w", rt.key, rt.bucket, err)}
 		}
 	}
 	add(r.env.Objects, 1)
 	return nil
 }
 
-// readText returns the decompressed text of an object (decode.Open:
-// suffix-chosen decompression, UTF-8, universal newlines).
-func readText(key string, body io.Reader) (string, error) {
-	t, err := decode.Open(key, body)
-	if err != nil {
-		return "", err
-	}
-	defer t.Close()
-	b, err := io.ReadAll(t)
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
+// held is one object's encoded events kept back until the whole object
+// is known to be valid, up to max bytes.
+type held struct {
+	max, n int64
+	data   [][]byte
+	seen   int  // events parsed (kept or filtered out) into data
+	over   bool // data is full: the events after seen are not kept
 }
 
-// send filters one event and sends its message.
-func (r *run) send(ctx context.Context, rt route, ev *pyjson.Object) error {
+// add keeps one event; the budget is passed by at most that event.
+func (h *held) add(data []byte) {
+	h.data = append(h.data, data)
+	if h.n += int64(len(data)); h.n >= h.max {
+		h.over = true
+	}
+}
+
+// reset forgets everything: the text is read again in another format.
+func (h *held) reset() { *h = held{max: h.max} }
+
+// heldMemory is one worker's share of the run's held events.
+func (r *run) heldMemory() int64 {
+	total := r.env.HeldMemory
+	if total <= 0 {
+		total = DefaultHeldMemory
+	}
+	return max(total/int64(r.workers()), 1)
+}
+
+// contentError is the failure of an object whose text is wrong. As the
+// reference read the whole text before parsing, a broken stream
+// (decompression, UTF-8) is reported rather than what the parser found
+// before it; not after a limit, since the rest of a hostile object can be
+// gigabytes.
+func contentError(rt route, open opener, err error) error {
+	var (
+		de *decode.Error
+		le *limitError
+		pe *parseError
+	)
+	if errors.As(err, &de) {
+		return &objectError{err}
+	}
+	if !errors.As(err, &le) {
+		derr := withText(open, func(t io.Reader) error {
+			_, err := io.Copy(io.Discard, t)
+			return err
+		})
+		if errors.As(derr, &de) {
+			return &objectError{derr}
+		}
+	}
+	switch {
+	case errors.Is(err, errSkipMessage):
+		return err
+	case le != nil:
+		return &objectError{&exit.Error{Code: exit.Parse, Msg: fmt.Sprintf("Failed to parse file %s: LimitError(%s)", rt.key, pyjson.ReprString(le.msg))}}
+	case errors.As(err, &pe):
+		return &objectError{&exit.Error{Code: exit.Parse, Msg: fmt.Sprintf("Failed to parse file %s: %s", rt.key, pe.msg)}}
+	}
+	return &objectError{fmt.Errorf("Unknown error reading/parsing file %s: %w", rt.key, err)}
+}
+
+// prepare filters one event and encodes its message; ok is false for an
+// event the filters discard.
+func (r *run) prepare(rt route, ev *pyjson.Object) (data []byte, ok bool) {
 	pruneNone(ev)
 	if v, ok := ev.Get("full_log"); ok && r.t.Type == "buckets" {
 		// A line of a plain-text object: only the regex applies.
@@ -447,12 +542,12 @@ func (r *run) send(ctx context.Context, rt route, ev *pyjson.Object) error {
 			s, _ := v.(string)
 			if r.lineRegex.MatchString(s) {
 				r.log.Debug(2, `+++ The "`+r.t.DiscardRegex+`" regex found a match. The event will be skipped.`)
-				return nil
+				return nil, false
 			}
 			r.log.Debug(3, `+++ The "`+r.t.DiscardRegex+`" regex did not find a match. The event will be processed.`)
 		}
 	} else if r.discard.Skip(ev, r.log) {
-		return nil
+		return nil, false
 	}
 	msg := message(rt.bucket, rt.key, ev)
 	data, trimmed := event.Encode(msg)
@@ -460,7 +555,7 @@ func (r *run) send(ctx context.Context, rt route, ev *pyjson.Object) error {
 		r.log.Debug(1, fmt.Sprintf("Event size exceeds the maximum allowed limit of %d bytes.", 65535))
 		r.log.Warning(fmt.Sprintf("An event of the object %s exceeded the %d bytes a queue message can hold and was trimmed (marked \"wazuh_truncated\").", rt.key, event.MaxEvent))
 	}
-	return r.emit(ctx, data)
+	return data, true
 }
 
 // emit hands one encoded event to the sink.

@@ -32,6 +32,7 @@ import (
 
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/config"
+	"github.com/wazuh/aws-s3-go/core/decode"
 	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
@@ -65,6 +66,17 @@ type Env struct {
 	// means DefaultParquetMemory.
 	ParquetMemory int64
 	TempDir       string
+	// HeldMemory bounds the encoded events of buckets and security_hub
+	// objects held until their object is validated whole: each worker's
+	// share is HeldMemory / Workers, and an object whose events do not
+	// fit is parsed twice (validated, then sent) from its local copy. 0
+	// means DefaultHeldMemory.
+	HeldMemory int64
+	// Limits bounds one record, line or value of a buckets or
+	// security_hub object, as for bucket objects (decode.Limits; zero
+	// fields mean their defaults). Past a limit the object fails with a
+	// parse error naming the limit.
+	Limits decode.Limits
 	// Workers is how many messages of a batch are processed at once; 0
 	// means DefaultWorkers.
 	Workers int

@@ -55,7 +55,7 @@ func TestSecurityHubEventsMalformed(t *testing.T) {
 		{`{"detail-type": "x", "detail": {"findings": []}}`, false, "findings"},
 		{`[1]`, false, "list"},
 	} {
-		_, err := securityHubEvents(c.text)
+		_, err := securityHubText(c.text)
 		switch {
 		case c.skip:
 			if !errors.Is(err, errSkipMessage) {
