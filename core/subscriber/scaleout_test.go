@@ -28,14 +28,14 @@ import (
 )
 
 // Scale-out: several agents on one queue (docs/subscribers.md, "Scaling
-// out"). The timings: a visibility timeout of 9 s, renewed every 3 s;
-// slow objects take 11 s to download, so without the heartbeat their
-// messages would go to a second consumer. A renewal may come up to 6 s
-// late before a message shows again: room for a loaded CI machine
-// running the race detector.
+// out"). The timings: a visibility timeout of 18 s, renewed every 6 s;
+// slow objects take 21 s to download, so without the heartbeat their
+// messages would go to a second consumer. A renewal may come up to 12 s
+// late before a message shows again: room for a CI machine running the
+// race detector and other packages' tests beside moto_server.
 const (
-	scaleVisibility = 9
-	scaleSlow       = 11 * time.Second
+	scaleVisibility = 18
+	scaleSlow       = 21 * time.Second
 	scaleConsumers  = 3
 )
 
@@ -245,10 +245,10 @@ func scaleOut(t *testing.T, m *moto, bin, proxy string, c scaleCase) {
 	// Kill the first agent once it has sent c.kill events: it then has a
 	// batch in flight.
 	victim := cons[0]
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(150 * time.Second)
 	for len(victim.q.all()) < c.kill {
 		if time.Now().After(deadline) {
-			t.Fatalf("the first agent sent %d events in 60 s; its output:\n%s", len(victim.q.all()), victim.out.String())
+			t.Fatalf("the first agent sent %d events in 150 s; its output:\n%s", len(victim.q.all()), victim.out.String())
 		}
 		select {
 		case <-victim.done:
@@ -262,8 +262,8 @@ func scaleOut(t *testing.T, m *moto, bin, proxy string, c scaleCase) {
 	for i, cn := range cons[1:] {
 		select {
 		case <-cn.done:
-		case <-time.After(100 * time.Second):
-			t.Fatalf("agent %d still running after 100 s:\n%s", i+1, cn.out.String())
+		case <-time.After(180 * time.Second):
+			t.Fatalf("agent %d still running after 180 s:\n%s", i+1, cn.out.String())
 		}
 		if cn.err != nil {
 			t.Errorf("agent %d: %v\n%s", i+1, cn.err, cn.out.String())
