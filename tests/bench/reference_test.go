@@ -424,4 +424,3 @@ func startLatencyProxy(target string, delay time.Duration) (*latencyProxy, error
 
 // Close stops the proxy.
 func (p *latencyProxy) Close() error { return p.srv.Close() }
-
