@@ -72,7 +72,7 @@ func New(ctx context.Context, t config.Target) (*Clients, error) {
 		}
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	base.HTTPClient = throttleClient{withIdle(base.HTTPClient, t.ReadTimeout)}
+	base.HTTPClient = hookClient{withIdle(base.HTTPClient, t.ReadTimeout)}
 	if base.Region == "" {
 		// boto3 falls back to the global us-east-1 endpoint.
 		base.Region = "us-east-1"

@@ -22,23 +22,30 @@ func sizePool(tr *http.Transport) {
 	}
 }
 
-type throttleKey struct{}
+type responseKey struct{}
 
-// WithThrottleHook returns a context whose requests call f each time S3
-// answers 503 (SlowDown) or 429, before the SDK's retryer waits and tries
-// again: the caller learns of throttling even when a retry then succeeds.
-func WithThrottleHook(ctx context.Context, f func()) context.Context {
-	return context.WithValue(ctx, throttleKey{}, f)
+// WithResponseHook returns a context whose requests call f with the
+// status of every response, as soon as its headers arrive: before the
+// SDK's retryer waits and tries again after a 503 SlowDown, and before the
+// body is read. The engine learns from it both throttling and how much of
+// a fetch is spent waiting on the network.
+func WithResponseHook(ctx context.Context, f func(status int)) context.Context {
+	return context.WithValue(ctx, responseKey{}, f)
 }
 
-// throttleClient calls the request context's throttle hook.
-type throttleClient struct{ next aws.HTTPClient }
+// IsThrottlingStatus reports a status S3 throttles with.
+func IsThrottlingStatus(status int) bool {
+	return status == http.StatusServiceUnavailable || status == http.StatusTooManyRequests
+}
 
-func (c throttleClient) Do(req *http.Request) (*http.Response, error) {
+// hookClient calls the request context's response hook.
+type hookClient struct{ next aws.HTTPClient }
+
+func (c hookClient) Do(req *http.Request) (*http.Response, error) {
 	resp, err := c.next.Do(req)
-	if err == nil && (resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests) {
-		if f, ok := req.Context().Value(throttleKey{}).(func()); ok {
-			f()
+	if err == nil {
+		if f, ok := req.Context().Value(responseKey{}).(func(int)); ok {
+			f(resp.StatusCode)
 		}
 	}
 	return resp, err

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-func TestThrottleHook(t *testing.T) {
+func TestResponseHook(t *testing.T) {
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if n.Add(1) == 1 {
@@ -17,9 +17,13 @@ func TestThrottleHook(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c := throttleClient{srv.Client()}
+	c := hookClient{srv.Client()}
 	var hooked atomic.Int32
-	ctx := WithThrottleHook(context.Background(), func() { hooked.Add(1) })
+	ctx := WithResponseHook(context.Background(), func(status int) {
+		if IsThrottlingStatus(status) {
+			hooked.Add(1)
+		}
+	})
 	for i, want := range []int32{1, 1} {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
 		resp, err := c.Do(req)

@@ -12,7 +12,8 @@ import (
 // fetchLimit decides how many objects are fetched at once. S3 answers each
 // GET after tens of milliseconds and serves thousands per second, so a
 // fixed handful of workers leaves a run waiting on latency; the limit
-// therefore grows with every fetch that succeeds, up to max, and halves
+// therefore grows with every fetch that succeeds after waiting on S3 more
+// than on decoding, up to max, and halves
 // when S3 throttles (503 SlowDown), as TCP does with its window: additive
 // increase, multiplicative decrease. Until the first throttle it grows by
 // one per success (a doubling per round trip); after it, by one per
@@ -73,9 +74,10 @@ func (l *fetchLimit) fits() bool {
 	return float64(l.held.Load())+float64(l.inflight+1)*l.avgHeld <= float64(l.budget)
 }
 
-// release ends a fetch. ok is a fetch that read its object; held is what
-// the object holds until the sender takes it.
-func (l *fetchLimit) release(ok bool, held int64) {
+// release ends a fetch. grow is a fetch that read its object and was
+// bound by the network, not by decoding; held is what the object holds
+// until the sender takes it.
+func (l *fetchLimit) release(grow bool, held int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.inflight--
@@ -87,7 +89,7 @@ func (l *fetchLimit) release(ok bool, held int64) {
 			l.avgHeld += weight * (float64(held) - l.avgHeld)
 		}
 	}
-	if ok && l.limit < float64(l.max) {
+	if grow && l.limit < float64(l.max) {
 		before := int(l.limit)
 		if l.throttled {
 			l.limit += 1 / l.limit

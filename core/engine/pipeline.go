@@ -127,9 +127,20 @@ func (p *pipeline) dispatch() {
 		p.workers.Add(1)
 		go func() {
 			defer p.workers.Done()
-			ctx := awsclient.WithThrottleHook(p.ctx, func() { p.limit.throttle(epoch) })
+			var waited atomic.Int64 // until the first response's headers
+			start := time.Now()
+			ctx := awsclient.WithResponseHook(p.ctx, func(status int) {
+				waited.CompareAndSwap(0, int64(time.Since(start)))
+				if awsclient.IsThrottlingStatus(status) {
+					p.limit.throttle(epoch)
+				}
+			})
 			p.r.process(ctx, o, &p.held)
-			p.limit.release(o.err == nil, o.held)
+			// Only a fetch that spent most of its time waiting on S3 asks
+			// for more company: when decoding is the work, more fetches at
+			// once only hold more memory.
+			w := time.Duration(waited.Load())
+			p.limit.release(o.err == nil && w > 0 && 2*w > time.Since(start), o.held)
 		}()
 	}
 }

@@ -55,6 +55,10 @@ const (
 	bObjectsEnv  = "AWS_S3_BENCH_B_OBJECTS"
 	bRecordsEnv  = "AWS_S3_BENCH_B_RECORDS"
 	bLatencyEnv  = "AWS_S3_BENCH_B_LATENCY_MS"
+	// "1" runs only build/aws-s3 (no ratio), for quick measurements; its
+	// output (add --debug through AWS_S3_BENCH_ARGS) is printed.
+	oursOnlyEnv = "AWS_S3_BENCH_OURS_ONLY"
+	argsEnv     = "AWS_S3_BENCH_ARGS"
 )
 
 func envInt(name string, def int) int {
@@ -113,8 +117,14 @@ func BenchmarkReference(b *testing.B) {
 				endpoint = p.URL
 			}
 			argv := []string{"--bucket", ds.Bucket, "--type", "cloudtrail", "--only_logs_after", afterFlag, "--service_endpoint", endpoint}
+			argv = append(argv, strings.Fields(os.Getenv(argsEnv))...)
 			for round := 1; round <= rounds; round++ {
 				ours := runImpl(b, gw, ds, argv, exe, nil)
+				if os.Getenv(oursOnlyEnv) == "1" {
+					fmt.Printf("%sbench %s round %d: ours %.0f events/s (%.2fs, %.2fs CPU, peak RSS %.1f MB)\n",
+						ours.out, rb.name, round, ours.rate(), ours.wall.Seconds(), ours.cpu.Seconds(), float64(ours.rssKB)/1024)
+					continue
+				}
 				theirs := runImpl(b, gw, ds, argv, py, []string{filepath.Join(ref)})
 				same := slices.Equal(ours.digests, theirs.digests)
 				fmt.Printf("bench %s round %d: %d objects x %d records%s: reference %.0f events/s (%.1fs, peak RSS %.1f MB), ours %.0f events/s (%.1fs, peak RSS %.1f MB): ratio %.1fx; same events: %s\n",
@@ -190,7 +200,9 @@ type implRun struct {
 	events  int
 	digests [][16]byte // of every frame, sorted: the multiset of events
 	wall    time.Duration
+	cpu     time.Duration // user+system
 	rssKB   int64
+	out     string
 }
 
 func (r implRun) rate() float64 { return float64(r.events) / r.wall.Seconds() }
@@ -221,6 +233,12 @@ func runImpl(b *testing.B, gw *gateway, ds *dataset, argv []string, prog string,
 		"AWS_EC2_METADATA_DISABLED=true",
 		"TZ=UTC",
 		"LANG=C.UTF-8",
+	}
+	// The Go runtime's knobs pass through, to explore their effect.
+	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GODEBUG"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
 	}
 	var args []string
 	if wodles != nil {
@@ -274,7 +292,8 @@ func runImpl(b *testing.B, gw *gateway, ds *dataset, argv []string, prog string,
 		b.Fatalf("bench: %s: %v\n%s", filepath.Base(prog), err, tail(out.String(), 2000))
 	}
 	wall := time.Since(start)
-	return implRun{events: int(q.events.Load()), digests: q.sorted(), wall: wall, rssKB: hwm.Load()}
+	return implRun{events: int(q.events.Load()), digests: q.sorted(), wall: wall, rssKB: hwm.Load(),
+		cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), out: out.String()}
 }
 
 func tail(s string, n int) string {
