@@ -35,6 +35,7 @@ type fetchLimit struct {
 	wake      chan struct{} // closed and replaced when a fetch may start
 	limit     float64
 	inflight  int
+	peak      int     // most fetches in flight at once
 	avgHeld   float64 // bytes an object holds, moving average
 	throttled bool    // slow start is over
 	epoch     int     // decreases so far; a throttle of an older epoch is stale
@@ -55,6 +56,7 @@ func (l *fetchLimit) acquire(ctx context.Context) (int, error) {
 		l.mu.Lock()
 		if l.inflight == 0 || l.inflight < int(l.limit) && l.fits() {
 			l.inflight++
+			l.peak = max(l.peak, l.inflight)
 			e := l.epoch
 			l.mu.Unlock()
 			return e, nil
@@ -69,9 +71,19 @@ func (l *fetchLimit) acquire(ctx context.Context) (int, error) {
 	}
 }
 
-// fits reports whether one more fetch is expected to stay in the budget.
+// fits reports whether one more fetch is expected to stay in half the
+// budget. Half: what is held is garbage once sent, and the heap grows to
+// twice what is live before the collector runs; the sender needs only a
+// few objects ready to stay busy.
 func (l *fetchLimit) fits() bool {
-	return float64(l.held.Load())+float64(l.inflight+1)*l.avgHeld <= float64(l.budget)
+	return float64(l.held.Load())+float64(l.inflight+1)*l.avgHeld <= float64(l.budget)/2
+}
+
+// summary says how far the limit went, for the run's debug lines.
+func (l *fetchLimit) summary() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return fmt.Sprintf("+++ Fetched up to %d objects at once (limit %d, %d decreases on throttling)", l.peak, int(l.limit), l.epoch)
 }
 
 // release ends a fetch. grow is a fetch that read its object and was

@@ -78,9 +78,10 @@ func TestFetchLimitMax(t *testing.T) {
 
 func TestFetchLimitBudget(t *testing.T) {
 	var held atomic.Int64
-	l := newFetchLimit(&recorder{}, &held, 1000, 64, 128)
-	// Objects of 400 bytes: the sender holds two of them, so no third
-	// fetch fits until it gives them back.
+	l := newFetchLimit(&recorder{}, &held, 2000, 64, 128)
+	// Objects of 400 bytes, fetches kept to half the budget: the sender
+	// holds two of them, so no second fetch fits beside the first until it
+	// gives them back.
 	started(l)
 	started(l)
 	l.release(true, 400)

@@ -99,6 +99,7 @@ func (p *pipeline) run(list func(p *pipeline) error) error {
 		}
 	}
 	p.workers.Wait()
+	p.r.log.Debug(2, p.limit.summary())
 	if sendErr != nil {
 		return sendErr
 	}
