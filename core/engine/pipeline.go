@@ -233,8 +233,14 @@ type emitter struct {
 	reported   int // messages whose trimming the first pass reported
 }
 
-// arenaChunk is the size of the blocks events are encoded into.
-const arenaChunk = 64 << 10
+// arenaChunk is the size of the blocks events are encoded into. An
+// object's first block is arenaFirst and each next one twice the last, up
+// to arenaChunk: a latency-bound run has a hundred small objects in
+// flight, and a whole chunk each was a fifth of what it allocated.
+const (
+	arenaChunk = 64 << 10
+	arenaFirst = 8 << 10
+)
 
 // add encodes one message into the arena and queues it. Events are held
 // until the sender reaches their object, so they are packed into shared
@@ -249,8 +255,8 @@ func (e *emitter) add(msg *pyjson.Object) (trimmed bool, err error) {
 	if e.validating {
 		return false, nil
 	}
-	if cap(e.arena)-len(e.arena) < arenaChunk/8 {
-		e.arena = make([]byte, 0, arenaChunk)
+	if c := min(cap(e.arena), arenaChunk); e.arena == nil || cap(e.arena)-len(e.arena) < c/8 {
+		e.arena = make([]byte, 0, min(max(2*c, arenaFirst), arenaChunk))
 	}
 	start := len(e.arena)
 	e.arena, trimmed = event.AppendEncode(e.arena, msg)
