@@ -75,8 +75,15 @@ demo:
 	$(GO) build $(GOFLAGS) -o $(BUILD)/aws-s3-demo ./cmd/aws-s3-demo
 	$(BUILD)/aws-s3-demo
 
+# The reference Python wodle and build/aws-s3 side by side (bench A:
+# CPU-bound, bench B: 50 ms per S3 request), with the ratio lines and our
+# peak RSS. Smaller sizes and more rounds: see tests/bench/reference_test.go
+# (AWS_S3_BENCH_*). BENCH=. runs every benchmark of tests/bench.
+BENCH ?= Reference
 bench: exe
-	$(GO) test -run '^$$' -bench . -benchtime 1x ./tests/bench/
+	@PATH="$$($(GO) env GOPATH)/bin:$$PATH"; command -v versitygw >/dev/null || \
+		$(GO) install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+	nice $(GO) test -run '^$$' -bench '$(BENCH)' -benchtime 1x -timeout 60m ./tests/bench/
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -51,7 +51,7 @@ func New(ctx context.Context, t config.Target) (*Clients, error) {
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRetryMaxAttempts(MaxAttempts),
 		awsconfig.WithRetryMode(aws.RetryModeStandard),
-		awsconfig.WithHTTPClient(httpClient(t.ConnectTimeout, t.ReadTimeout)),
+		awsconfig.WithHTTPClient(httpClient(t.ConnectTimeout, t.ReadTimeout).WithTransportOptions(sizePool)),
 		// S3-compatible servers (and older AWS SDKs' peers) reject or
 		// mishandle the new default checksums; the reference never sent them.
 		awsconfig.WithRequestChecksumCalculation(aws.RequestChecksumCalculationWhenRequired),
@@ -72,7 +72,7 @@ func New(ctx context.Context, t config.Target) (*Clients, error) {
 		}
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
 	}
-	base.HTTPClient = withIdle(base.HTTPClient, t.ReadTimeout)
+	base.HTTPClient = hookClient{withIdle(base.HTTPClient, t.ReadTimeout)}
 	if base.Region == "" {
 		// boto3 falls back to the global us-east-1 endpoint.
 		base.Region = "us-east-1"

@@ -7,12 +7,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
-// object is one listed S3 object on its way through the pipeline. Workers
-// fetch and decode objects concurrently; the sender delivers them strictly
+// object is one listed S3 object on its way through the pipeline. Fetches
+// read and decode objects concurrently; the sender delivers them strictly
 // in listing order, so that rows are committed in key order and the resume
 // marker (the greatest recorded key) never passes an unfinished object.
 type object struct {
@@ -36,44 +37,46 @@ type object struct {
 // batchBytes is the size of the batches a streaming object is cut into.
 const batchBytes = 256 << 10
 
-// pipeline runs listing, workers and the sender of one target run.
+// pipeline runs listing, fetches and the sender of one target run.
 type pipeline struct {
 	r       *bucketRun
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
 	order   chan *object // listing order, to the sender
-	work    chan *object // to the workers
+	work    chan *object // listing order, to the dispatcher
 	workers sync.WaitGroup
 	held    atomic.Int64 // bytes of events held for the sender (Options.HeldBytes)
+	limit   *fetchLimit
 }
+
+// maxFetches bounds the objects fetched at once: the HTTP pool keeps that
+// many connections to the endpoint.
+const maxFetches = awsclient.MaxConnsPerHost
 
 func newPipeline(ctx context.Context, r *bucketRun) *pipeline {
 	ctx, cancel := context.WithCancelCause(ctx)
-	return &pipeline{
+	p := &pipeline{
 		r:      r,
 		ctx:    ctx,
 		cancel: cancel,
-		order:  make(chan *object, lookahead(r.opts.Workers)),
-		work:   make(chan *object, r.opts.Workers),
+		order:  make(chan *object, lookahead(maxFetches)),
+		work:   make(chan *object, maxFetches),
 	}
+	// Options.Workers is where the limit starts.
+	p.limit = newFetchLimit(r.log, &p.held, int64(r.opts.HeldBytes), r.opts.Workers, maxFetches)
+	return p
 }
 
 // lookahead is how many objects may be listed ahead of the sender: enough
-// to keep every worker busy while the sender drains the oldest.
-func lookahead(workers int) int { return 2 * workers }
+// to keep every fetch busy while the sender drains the oldest, and the
+// listing a page ahead of the fetches.
+func lookahead(fetches int) int { return 2 * fetches }
 
 // run lists with list (which calls enqueue), and returns the first error
 // that ended the run (nil when everything was delivered and recorded).
 func (p *pipeline) run(list func(p *pipeline) error) error {
-	for i := 0; i < p.r.opts.Workers; i++ {
-		p.workers.Add(1)
-		go func() {
-			defer p.workers.Done()
-			for o := range p.work {
-				p.r.process(p.ctx, o, &p.held)
-			}
-		}()
-	}
+	p.workers.Add(1)
+	go p.dispatch()
 	var listErr error
 	go func() {
 		defer close(p.work)
@@ -96,6 +99,7 @@ func (p *pipeline) run(list func(p *pipeline) error) error {
 		}
 	}
 	p.workers.Wait()
+	p.r.log.Debug(2, p.limit.summary())
 	if sendErr != nil {
 		return sendErr
 	}
@@ -108,6 +112,40 @@ func (p *pipeline) run(list func(p *pipeline) error) error {
 	return p.ctx.Err()
 }
 
+// dispatch starts one fetch per object, in listing order, each once the
+// fetch limit lets it. Starting them in order matters: the sender waits
+// for the oldest object, so a later one must never take its place.
+func (p *pipeline) dispatch() {
+	defer p.workers.Done()
+	for o := range p.work {
+		epoch, err := p.limit.acquire(p.ctx)
+		if err != nil {
+			// No fetch will see o: release the sender waiting for it.
+			o.err = err
+			close(o.out)
+			continue
+		}
+		p.workers.Add(1)
+		go func() {
+			defer p.workers.Done()
+			var waited atomic.Int64 // until the first response's headers
+			start := time.Now()
+			ctx := awsclient.WithResponseHook(p.ctx, func(status int) {
+				waited.CompareAndSwap(0, int64(time.Since(start)))
+				if awsclient.IsThrottlingStatus(status) {
+					p.limit.throttle(epoch)
+				}
+			})
+			p.r.process(ctx, o, &p.held)
+			// Only a fetch that spent most of its time waiting on S3 asks
+			// for more company: when decoding is the work, more fetches at
+			// once only hold more memory.
+			w := time.Duration(waited.Load())
+			p.limit.release(o.err == nil && w > 0 && 2*w > time.Since(start), o.held)
+		}()
+	}
+}
+
 // recoverTo turns a panic in a pipeline goroutine into the end of the run.
 func (p *pipeline) recoverTo() {
 	if v := recover(); v != nil {
@@ -115,7 +153,7 @@ func (p *pipeline) recoverTo() {
 	}
 }
 
-// enqueue hands one object to the workers and the sender.
+// enqueue hands one object to the fetches and the sender.
 func (p *pipeline) enqueue(o *object) error {
 	if !o.endOfUnit {
 		o.out = make(chan [][]byte, 2)
@@ -132,7 +170,7 @@ func (p *pipeline) enqueue(o *object) error {
 	case p.work <- o:
 		return nil
 	case <-p.ctx.Done():
-		// No worker will see o: release the sender waiting for it.
+		// No fetch will see o: release the sender waiting for it.
 		o.err = context.Cause(p.ctx)
 		close(o.out)
 		return o.err
@@ -162,6 +200,7 @@ func (p *pipeline) send() error {
 		}
 		err := p.r.deliver(p.ctx, o)
 		p.held.Add(-o.held)
+		p.limit.freed()
 		if err != nil {
 			return err
 		}
@@ -194,8 +233,14 @@ type emitter struct {
 	reported   int // messages whose trimming the first pass reported
 }
 
-// arenaChunk is the size of the blocks events are encoded into.
-const arenaChunk = 64 << 10
+// arenaChunk is the size of the blocks events are encoded into. An
+// object's first block is arenaFirst and each next one twice the last, up
+// to arenaChunk: a latency-bound run has a hundred small objects in
+// flight, and a whole chunk each was a fifth of what it allocated.
+const (
+	arenaChunk = 64 << 10
+	arenaFirst = 8 << 10
+)
 
 // add encodes one message into the arena and queues it. Events are held
 // until the sender reaches their object, so they are packed into shared
@@ -210,8 +255,8 @@ func (e *emitter) add(msg *pyjson.Object) (trimmed bool, err error) {
 	if e.validating {
 		return false, nil
 	}
-	if cap(e.arena)-len(e.arena) < arenaChunk/8 {
-		e.arena = make([]byte, 0, arenaChunk)
+	if c := min(cap(e.arena), arenaChunk); e.arena == nil || cap(e.arena)-len(e.arena) < c/8 {
+		e.arena = make([]byte, 0, min(max(2*c, arenaFirst), arenaChunk))
 	}
 	start := len(e.arena)
 	e.arena, trimmed = event.AppendEncode(e.arena, msg)
