@@ -3,7 +3,8 @@
 // filter/reformat, send, record — concurrently, and returning the script's
 // exit code for the same outcome.
 //
-// Objects are fetched and decoded by a bounded pool of workers while a
+// Objects are fetched and decoded concurrently (a limit that grows while
+// S3's latency dominates and halves when S3 throttles, aimd.go) while a
 // single sender delivers them in listing order; an object's row is written
 // only after every one of its events was accepted by the sink, and rows are
 // committed in key order, so the marker the next run starts after never
@@ -58,9 +59,11 @@ type Stats struct {
 
 // Options bound the resources of a run.
 type Options struct {
-	// Workers is the number of objects fetched and decoded at once. S3
-	// answers each GET after tens of milliseconds; concurrent fetches
-	// hide that latency.
+	// Workers is how many objects are fetched and decoded at once when a
+	// run starts (and how many SQS messages a subscriber handles at once).
+	// S3 answers each GET after tens of milliseconds; concurrent fetches
+	// hide that latency, so a bucket run raises the limit up to 128 while
+	// fetches wait on the network (aimd.go).
 	Workers int
 	// ObjectBuffer is how many bytes of encoded events an object may
 	// hold; a larger one is read twice (validated, then streamed to the
