@@ -395,7 +395,7 @@ func converter(t parquet.Type) func(parquet.Value) pyjson.Value {
 			return func(v parquet.Value) pyjson.Value {
 				b := v.ByteArray()
 				if len(b) != 2 {
-					return pyBytes(b)
+					return pyjson.ReprBytes(b)
 				}
 				return pyjson.FloatNumber(float16(binary.LittleEndian.Uint16(b)))
 			}
@@ -403,7 +403,7 @@ func converter(t parquet.Type) func(parquet.Value) pyjson.Value {
 			return func(parquet.Value) pyjson.Value { return nil }
 		}
 		// Plain binary, ENUM, BSON, UUID and INTERVAL are bytes in pyarrow.
-		return func(v parquet.Value) pyjson.Value { return pyBytes(v.ByteArray()) }
+		return func(v parquet.Value) pyjson.Value { return pyjson.ReprBytes(v.ByteArray()) }
 	}
 	return func(parquet.Value) pyjson.Value { return nil }
 }
@@ -536,30 +536,3 @@ func pyText(b []byte) string {
 	return strings.ToValidUTF8(string(b), "\uFFFD")
 }
 
-// pyBytes is str() of a bytes object: its repr, b'...'.
-func pyBytes(b []byte) string {
-	quote := byte('\'')
-	if bytes.IndexByte(b, '\'') >= 0 && bytes.IndexByte(b, '"') < 0 {
-		quote = '"'
-	}
-	out := make([]byte, 0, len(b)+3)
-	out = append(out, 'b', quote)
-	const hex = "0123456789abcdef"
-	for _, c := range b {
-		switch {
-		case c == quote || c == '\\':
-			out = append(out, '\\', c)
-		case c == '\t':
-			out = append(out, '\\', 't')
-		case c == '\n':
-			out = append(out, '\\', 'n')
-		case c == '\r':
-			out = append(out, '\\', 'r')
-		case c < 0x20 || c >= 0x7f:
-			out = append(out, '\\', 'x', hex[c>>4], hex[c&0xf])
-		default:
-			out = append(out, c)
-		}
-	}
-	return string(append(out, quote))
-}

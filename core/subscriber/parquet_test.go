@@ -261,8 +261,8 @@ func TestPyRepr(t *testing.T) {
 		"\x7f\xff\n": `b'\x7f\xff\n'`,
 		"\\\t\r\x01": `b'\\\t\r\x01'`,
 	} {
-		if got := pyBytes([]byte(in)); got != want {
-			t.Errorf("pyBytes(%q) = %s, want %s", in, got, want)
+		if got := pyjson.ReprBytes([]byte(in)); got != want {
+			t.Errorf("pyjson.ReprBytes(%q) = %s, want %s", in, got, want)
 		}
 	}
 	ts := time.Date(2024, 5, 1, 10, 20, 30, 123456789, time.UTC)
