@@ -16,6 +16,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
+	"github.com/wazuh/aws-s3-go/core/send"
 )
 
 // fatalError ends the run whatever skip_on_error says (the reference's
@@ -181,20 +182,9 @@ func (r *bucketRun) decodeBody(o *object, body io.Reader, log logging.Logger, b 
 	})
 }
 
-// encode applies the size policy to one message.
-func (r *bucketRun) encode(m *pyjson.Object) []byte {
-	data, trimmed := event.Encode(m)
-	if trimmed {
-		r.warnTrimmed(m)
-	}
-	return data
-}
-
-// warnTrimmed logs what the reference logged for an oversize event, and
-// that it was trimmed rather than lost.
+// warnTrimmed logs an event the emitter trimmed to fit the queue.
 func (r *bucketRun) warnTrimmed(m *pyjson.Object) {
-	r.log.Debug(1, fmt.Sprintf("Event size exceeds the maximum allowed limit of %d bytes.", 65535))
-	r.log.Warning(fmt.Sprintf("An event of the object %s exceeded the %d bytes a queue message can hold and was trimmed (marked \"wazuh_truncated\").", logFile(m), event.MaxEvent))
+	send.New(r.h.Sink, r.log, nil).Trimmed("the object " + logFile(m))
 }
 
 func logFile(m *pyjson.Object) string {
@@ -223,14 +213,12 @@ func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 	if err := context.Cause(ctx); err != nil {
 		return err
 	}
+	out := send.New(r.h.Sink, r.log, nil)
 	n := int64(0)
 	for batch := range o.out {
 		for _, msg := range batch {
-			if r.log.Enabled(3) {
-				r.log.Debug(3, string(msg))
-			}
-			if err := r.h.Sink.Send(ctx, msg); err != nil {
-				return r.sendErr(err)
+			if err := out.Event(ctx, msg); err != nil {
+				return err
 			}
 			n++
 		}
@@ -269,15 +257,14 @@ func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 		}
 		r.log.Debug(1, "++ "+de.Message()+"; skipping...")
 		r.stats.Skipped.Add(1)
-		msg := r.encode(r.builder.ErrorMessage(o.key, o.unit.account, de.Message()))
-		if err := r.h.Sink.Send(ctx, msg); err != nil {
-			if ctx.Err() != nil {
-				return context.Cause(ctx)
+		m := r.builder.ErrorMessage(o.key, o.unit.account, de.Message())
+		if err := out.Message(ctx, m, "the object "+logFile(m)); err != nil {
+			if ctx.Err() == nil {
+				// Recording or removing the object now would lose the
+				// only trace of it.
+				r.log.Debug(1, "++ Failed to send message to Wazuh")
 			}
-			// Recording or removing the object now would lose the only
-			// trace of it.
-			r.log.Debug(1, "++ Failed to send message to Wazuh")
-			return r.sendErr(err)
+			return err
 		}
 	}
 	if r.t.Remove {
@@ -300,14 +287,4 @@ func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 		return r.stateErr(err)
 	}
 	return nil
-}
-
-// sendErr maps a sink failure. Sinks wait and retry while the queue is
-// unavailable, so an error here is a cancelled run or an undeliverable
-// event.
-func (r *bucketRun) sendErr(err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return exit.Errorf(exit.Send, "Error sending message to wazuh: %s", err)
 }

@@ -2,13 +2,10 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
-	"syscall"
 	"time"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -20,6 +17,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 	"github.com/wazuh/aws-s3-go/core/pyre"
+	"github.com/wazuh/aws-s3-go/core/send"
 )
 
 // LogsAPI is the part of the CloudWatch Logs client a run uses.
@@ -46,6 +44,7 @@ type cwRun struct {
 	onlyAfter int64 // only_logs_after in ms, 0 if unset
 	today     int64 // midnight UTC today in ms
 	filter    filter
+	out       *send.Path
 }
 
 // filter is the script's discard check for CloudWatch messages: JSON
@@ -110,7 +109,7 @@ func runCloudWatch(ctx context.Context, t config.Target, env Env, clients *awscl
 	if err != nil {
 		return err
 	}
-	r := &cwRun{t: t, env: env, log: env.Log, db: d, filter: f}
+	r := &cwRun{t: t, env: env, log: env.Log, db: d, filter: f, out: send.New(env.Sink, env.Log, env.Events)}
 	for _, g := range t.LogGroups {
 		if g != "" {
 			r.groups = append(r.groups, g)
@@ -311,13 +310,12 @@ func (r *cwRun) fetch(ctx context.Context, group, stream string, token *string, 
 			ts := aws.ToInt64(ev.Timestamp)
 			r.log.Debug(2, fmt.Sprintf("The message is \"%s\"", msg))
 			r.log.Debug(3, fmt.Sprintf("The message's timestamp is %d", ts))
-			if err := r.send(ctx, msg); err != nil {
+			if err := r.out.Text(ctx, msg, "the log stream "+stream); err != nil {
 				return nil, err
 			}
 			sent++
 			minStart, maxEnd = min(minStart, ts), max(maxEnd, ts)
 		}
-		r.env.Events.Add(int64(sent))
 		if sent > 0 {
 			r.log.Debug(1, fmt.Sprintf("+++ Sent %d events to Analysisd", sent))
 		} else {
@@ -367,37 +365,6 @@ func (r *cwRun) getLogEvents(ctx context.Context, in *cloudwatchlogs.GetLogEvent
 		}
 		wait = min(2*wait, 30*time.Second)
 	}
-}
-
-// send delivers one raw message. A message the queue cannot take in one
-// datagram is cut to the largest that fits (at a character boundary):
-// the script sent it whole and the queue kept only its head anyway.
-func (r *cwRun) send(ctx context.Context, msg string) error {
-	if r.log.Enabled(3) {
-		r.log.Debug(3, string(pyjson.Marshal(msg)))
-	}
-	data := []byte(msg)
-	if len(data) > event.MaxEvent {
-		n := event.MaxEvent
-		for n > 0 && !utf8.RuneStart(data[n]) {
-			n--
-		}
-		r.log.Warning(fmt.Sprintf("Event of %d bytes exceeds the maximum allowed limit; only its first %d bytes are sent.", len(data), n))
-		data = data[:n]
-	}
-	err := r.env.Sink.Send(ctx, data)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-		return err
-	case errors.Is(err, syscall.EMSGSIZE):
-		// The script's errno 90 branch: reported, skipped, not fatal.
-		r.log.Error("Message too long to send to Wazuh.  Skipping message...")
-		r.log.Debug(1, "+++ ERROR: Message longer than buffer socket for Wazuh. Consider increasing rmem_max. Skipping message...")
-		return nil
-	}
-	return exit.Wrap(exit.Send, err, "Error sending message to wazuh: %s", err)
 }
 
 func (r *cwRun) remove(ctx context.Context, group, stream string) error {

@@ -24,6 +24,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 	"github.com/wazuh/aws-s3-go/core/pyre"
+	"github.com/wazuh/aws-s3-go/core/send"
 )
 
 // InspectorAPI is the part of the Inspector v2 client a run uses.
@@ -150,6 +151,7 @@ func (r *inspectorRun) findings(ctx context.Context, region string, from, to tim
 			StartInclusive: aws.Time(from), EndInclusive: aws.Time(to),
 		}}},
 	}
+	path := send.New(r.env.Sink, r.log, r.env.Events)
 	sent := 0
 	for {
 		var body []byte
@@ -175,19 +177,9 @@ func (r *inspectorRun) findings(ctx context.Context, region string, from, to tim
 				r.log.Debug(2, fmt.Sprintf("+++ [InspectorV2] The \"%s\" regex found a match in the \"%s\" field. The event will be skipped.", r.patternText(), r.t.DiscardField))
 				continue
 			}
-			msg := findingMessage(f, r.env.Loc)
-			data, trimmed := event.Encode(msg)
-			if trimmed {
-				r.log.Warning(fmt.Sprintf("Finding %s exceeds the maximum event size and was trimmed.", findingArn(f)))
+			if err := path.Message(ctx, findingMessage(f, r.env.Loc), "the finding "+findingArn(f)); err != nil {
+				return sent, err
 			}
-			r.log.Debug(3, string(data))
-			if err := r.env.Sink.Send(ctx, data); err != nil {
-				if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-					return sent, err
-				}
-				return sent, exit.Wrap(exit.Send, err, "Error sending message to wazuh: %s", err)
-			}
-			r.env.Events.Add(1)
 			sent++
 		}
 		if aws.ToString(out.NextToken) == "" {

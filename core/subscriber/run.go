@@ -22,6 +22,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
+	"github.com/wazuh/aws-s3-go/core/send"
 )
 
 // releaseTimeout bounds the calls that hand unprocessed messages back to
@@ -57,6 +58,9 @@ type run struct {
 	// the same run does not take them again, and a receive that brings
 	// only such messages ends the run.
 	kept map[string]bool
+
+	pathOnce sync.Once
+	out      *send.Path
 }
 
 // DefaultWorkers is how many messages of a batch are processed at once
@@ -549,28 +553,18 @@ func (r *run) prepare(rt route, ev *pyjson.Object) (data []byte, ok bool) {
 	} else if r.discard.Skip(ev, r.log) {
 		return nil, false
 	}
-	msg := message(rt.bucket, rt.key, ev)
-	data, trimmed := event.Encode(msg)
-	if trimmed {
-		r.log.Debug(1, fmt.Sprintf("Event size exceeds the maximum allowed limit of %d bytes.", 65535))
-		r.log.Warning(fmt.Sprintf("An event of the object %s exceeded the %d bytes a queue message can hold and was trimmed (marked \"wazuh_truncated\").", rt.key, event.MaxEvent))
-	}
-	return data, true
+	return r.path().Encode(message(rt.bucket, rt.key, ev), "the object "+rt.key), true
 }
 
 // emit hands one encoded event to the sink.
 func (r *run) emit(ctx context.Context, data []byte) error {
-	if r.log.Enabled(3) {
-		r.log.Debug(3, string(data))
-	}
-	if err := r.env.Sink.Send(ctx, data); err != nil {
-		if ctx.Err() != nil {
-			return context.Cause(ctx)
-		}
-		return exit.Wrap(exit.Send, err, "Error sending message to wazuh: %s", err)
-	}
-	add(r.env.Events, 1)
-	return nil
+	return r.path().Event(ctx, data)
+}
+
+// path is the run's send path, made on first use.
+func (r *run) path() *send.Path {
+	r.pathOnce.Do(func() { r.out = send.New(r.env.Sink, r.log, r.env.Events) })
+	return r.out
 }
 
 func add(c *atomic.Int64, n int64) {
