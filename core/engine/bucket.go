@@ -22,6 +22,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/layout"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyre"
+	"github.com/wazuh/aws-s3-go/core/send"
 	"github.com/wazuh/aws-s3-go/core/state"
 )
 
@@ -43,6 +44,7 @@ type bucketRun struct {
 	table   *state.Table
 	builder *event.Builder
 	discard *event.Discard
+	out     *send.Path
 	today   time.Time
 	after   time.Time // only_logs_after, zero if unset
 	stats   *Stats
@@ -67,6 +69,7 @@ func runBucket(ctx context.Context, t config.Target, h Host) error {
 	r := &bucketRun{
 		t: t, h: h, log: h.Log, opts: h.Options,
 		lay:   layout.Layout{Kind: k, Bucket: t.Bucket, Prefix: t.Prefix, Suffix: t.Suffix, Org: t.OrganizationID},
+		out:   send.New(h.Sink, h.Log, nil),
 		today: h.Now().UTC().Truncate(24 * time.Hour),
 		stats: h.Stats,
 	}

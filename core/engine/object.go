@@ -16,7 +16,6 @@ import (
 	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
-	"github.com/wazuh/aws-s3-go/core/send"
 )
 
 // fatalError ends the run whatever skip_on_error says (the reference's
@@ -184,7 +183,7 @@ func (r *bucketRun) decodeBody(o *object, body io.Reader, log logging.Logger, b 
 
 // warnTrimmed logs an event the emitter trimmed to fit the queue.
 func (r *bucketRun) warnTrimmed(m *pyjson.Object) {
-	send.New(r.h.Sink, r.log, nil).Trimmed("the object " + logFile(m))
+	r.out.Trimmed("the object " + logFile(m))
 }
 
 func logFile(m *pyjson.Object) string {
@@ -213,11 +212,10 @@ func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 	if err := context.Cause(ctx); err != nil {
 		return err
 	}
-	out := send.New(r.h.Sink, r.log, nil)
 	n := int64(0)
 	for batch := range o.out {
 		for _, msg := range batch {
-			if err := out.Event(ctx, msg); err != nil {
+			if err := r.out.Event(ctx, msg); err != nil {
 				return err
 			}
 			n++
@@ -258,7 +256,7 @@ func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 		r.log.Debug(1, "++ "+de.Message()+"; skipping...")
 		r.stats.Skipped.Add(1)
 		m := r.builder.ErrorMessage(o.key, o.unit.account, de.Message())
-		if err := out.Message(ctx, m, "the object "+logFile(m)); err != nil {
+		if err := r.out.Message(ctx, m, "the object "+logFile(m)); err != nil {
 			if ctx.Err() == nil {
 				// Recording or removing the object now would lose the
 				// only trace of it.
