@@ -9,7 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/wazuh/aws-s3-go/core/awsclient"
-	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
@@ -58,11 +57,7 @@ func (r *run) lakeObject(ctx context.Context, rt route) error {
 		if err := context.Cause(ctx); err != nil {
 			return err
 		}
-		data, trimmed := event.Encode(row)
-		if trimmed {
-			r.log.Warning(fmt.Sprintf("A row of the object %s exceeded the %d bytes a queue message can hold and was trimmed (marked \"wazuh_truncated\").", rt.key, event.MaxEvent))
-		}
-		return r.emit(ctx, data)
+		return r.emit(ctx, r.path().Encode(row, "the object "+rt.key))
 	})
 	if err != nil {
 		if ctx.Err() != nil {
