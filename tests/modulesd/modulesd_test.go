@@ -116,7 +116,7 @@ func TestSigtermMidRun(t *testing.T) {
 	g := startGateway(t, s.gateway)
 	// Long enough that the stop (the library polls its flag every 100 ms)
 	// lands mid-scan.
-	const bucket, objects, records = "msd-stop", 1500, 8
+	const bucket, objects, records = "msd-stop", 1500, 80
 	day := yesterday()
 	g.trail(t, bucket, day, objects, records)
 	h := newHome(t, s, true, ossecConf(g, bucket, onlyAfter(day), false))
