@@ -156,13 +156,13 @@ func runHostile(tb testing.TB, bin, sts string, i int, c hostileCase) hostileRes
 		tb.Skip("needs moto_server for STS")
 	}
 	when := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Hour)
-	ds := shared.data(tb, fmt.Sprintf("hostile-%d", i), func(ctx context.Context, gw *gateway, ds *dataset) error {
+	ds := shared.data(tb, fmt.Sprintf("hostile-%d", i), func(ctx context.Context, gw *fixture.Gateway, ds *dataset) error {
 		body, err := gzipRepeat(c.head, c.pattern, c.size, c.tail)
 		if err != nil {
 			return err
 		}
 		ds.Objects, ds.Compressed, ds.Uncompressed = 1, int64(len(body)), int64(len(c.head))+c.size+int64(len(c.tail))
-		return gw.put(ctx, ds.Bucket, c.key(when), body)
+		return gw.Put(ctx, ds.Bucket, c.key(when), body)
 	})
 	home := tb.TempDir()
 	// The drop-in asks wazuh-control for the version it records.
