@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -17,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/wazuh/aws-s3-go/tests/fixture"
 )
 
 // maxPeakRSS is the bound of issue 8: a hostile object must not take the
@@ -113,18 +114,13 @@ func TestHostileObjects(t *testing.T) {
 			cancel()
 			t.Fatal(err)
 		}
-		done := make(chan struct{})
-		var hwm atomic.Int64
-		watched := make(chan struct{})
-		go func() { defer close(watched); watchHWM(cmd.Process.Pid, done, &hwm) }()
+		watch := fixture.WatchRSS(cmd.Process.Pid, 10*time.Millisecond, 0, nil)
 		err = cmd.Wait()
-		close(done)
-		<-watched
+		peak := watch.Stop()
 		cancel()
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", typ, err, out.String())
 		}
-		peak := hwm.Load()
 		t.Logf("%s: peak RSS %d MiB", typ, peak>>10)
 		if peak == 0 || peak >= maxPeakRSS {
 			t.Errorf("%s: peak RSS %d KiB, want under %d KiB", typ, peak, maxPeakRSS)
@@ -164,33 +160,6 @@ func TestHostileObjects(t *testing.T) {
 		}
 		if ents, _ := filepath.Glob(filepath.Join(home, "aws-s3-*")); len(ents) != 0 {
 			t.Errorf("temporary files left: %q", ents)
-		}
-	}
-}
-
-// watchHWM polls the peak resident set (VmHWM, KiB) of pid into hwm
-// until done. Not ru_maxrss: a child started by os/exec inherits the
-// parent's high-water mark in it.
-func watchHWM(pid int, done <-chan struct{}, hwm *atomic.Int64) {
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	path := fmt.Sprintf("/proc/%d/status", pid)
-	for {
-		if b, err := os.ReadFile(path); err == nil {
-			for _, l := range strings.Split(string(b), "\n") {
-				if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-					var kib int64
-					fmt.Sscanf(strings.TrimSpace(v), "%d", &kib)
-					if kib > hwm.Load() {
-						hwm.Store(kib)
-					}
-				}
-			}
-		}
-		select {
-		case <-done:
-			return
-		case <-tick.C:
 		}
 	}
 }

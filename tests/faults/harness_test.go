@@ -216,12 +216,7 @@ func (w *world) start(argv []string) (wait func() result, signal func(os.Signal)
 	done := make(chan struct{})
 	var r result
 	var capped atomic.Bool
-	var hwm atomic.Int64
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		watchRSS(cmd.Process.Pid, w.rssCap, done, &hwm, func() { capped.Store(true); cmd.Process.Kill() })
-	}()
+	watch := fixture.WatchRSS(cmd.Process.Pid, 10*time.Millisecond, w.rssCap, func() { capped.Store(true); cmd.Process.Kill() })
 	go func() {
 		defer close(done)
 		defer cancel()
@@ -242,8 +237,7 @@ func (w *world) start(argv []string) (wait func() result, signal func(os.Signal)
 	wait = func() result {
 		w.t.Helper()
 		<-done
-		<-watched
-		r.maxRSS = hwm.Load()
+		r.maxRSS = watch.Stop()
 		w.q.sync(w.t)
 		r.out = out.String()
 		r.frames = w.q.since(before)
@@ -257,40 +251,6 @@ func (w *world) run(argv []string) result {
 	w.t.Helper()
 	wait, _ := w.start(argv)
 	return wait()
-}
-
-// watchRSS polls the peak resident set (VmHWM) of pid into hwm until
-// done, and calls over once the resident set passes capKiB (if set).
-func watchRSS(pid int, capKiB int64, done <-chan struct{}, hwm *atomic.Int64, over func()) {
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	path := fmt.Sprintf("/proc/%d/status", pid)
-	for {
-		b, err := os.ReadFile(path)
-		if err == nil {
-			var rss int64
-			for _, line := range strings.Split(string(b), "\n") {
-				var kib int64
-				if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-					fmt.Sscanf(strings.TrimSpace(v), "%d", &kib)
-					if kib > hwm.Load() {
-						hwm.Store(kib)
-					}
-				} else if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-					fmt.Sscanf(strings.TrimSpace(v), "%d", &rss)
-				}
-			}
-			if capKiB > 0 && rss > capKiB {
-				over()
-				return
-			}
-		}
-		select {
-		case <-done:
-			return
-		case <-tick.C:
-		}
-	}
 }
 
 // env is a clean environment: the gateway's keys, no AWS configuration
