@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -170,8 +169,11 @@ func runHostile(tb testing.TB, bin, sts string, i int, c hostileCase) hostileRes
 	if err := os.WriteFile(filepath.Join(home, "bin", "wazuh-control"), []byte("#!/bin/sh\necho 'WAZUH_VERSION=\"v4.9.0\"'\n"), 0o755); err != nil {
 		tb.Fatal(err)
 	}
-	q, err := listenFrames(home)
-	if err != nil {
+	q := &fixture.Queue{Path: filepath.Join(home, "queue", "sockets", "queue")}
+	if err := os.MkdirAll(filepath.Dir(q.Path), 0o750); err != nil {
+		tb.Fatal(err)
+	}
+	if err := q.Bind(); err != nil {
 		tb.Fatal(err)
 	}
 	defer q.Close()
@@ -189,18 +191,21 @@ func runHostile(tb testing.TB, bin, sts string, i int, c hostileCase) hostileRes
 	if code != 0 {
 		tb.Fatalf("%s: exit %d\n%s", c.name, code, out)
 	}
-	frames := q.wait(c.events, 30*time.Second)
+	q.WaitFor(30*time.Second, func(f [][]byte) bool { return len(f) >= c.events })
+	// A moment more, to see any event beyond the n expected.
+	time.Sleep(50 * time.Millisecond)
+	frames := q.Since(0)
 	if len(frames) != c.events {
 		tb.Fatalf("%s: the queue received %d events, want %d\n%s", c.name, len(frames), c.events, out)
 	}
 	if c.error != "" {
-		last := frames[len(frames)-1]
+		last := string(frames[len(frames)-1])
 		if !strings.Contains(last, "Failed to") || !strings.Contains(last, c.error) || !strings.Contains(last, c.key(when)) {
 			tb.Errorf("%s: error event %.600s\nwant one naming the object and %q", c.name, last, c.error)
 		}
 	} else {
 		for _, f := range frames {
-			if strings.Contains(f, "Failed to") {
+			if bytes.Contains(f, []byte("Failed to")) {
 				tb.Errorf("%s: unexpected error event %.600s", c.name, f)
 			}
 		}
@@ -341,65 +346,4 @@ func gzipRepeat(head, pattern string, size int64, tail string) ([]byte, error) {
 		}
 	}
 	return out.Bytes(), nil
-}
-
-// frames is a queue socket that keeps the events it receives.
-type frames struct {
-	conn *net.UnixConn
-	path string
-	mu   sync.Mutex
-	got  []string
-	done chan struct{}
-}
-
-func listenFrames(home string) (*frames, error) {
-	path := filepath.Join(home, "queue", "sockets", "queue")
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, err
-	}
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		return nil, fmt.Errorf("bench: bind %s: %w", path, err)
-	}
-	f := &frames{conn: conn, path: path, done: make(chan struct{})}
-	go func() {
-		defer close(f.done)
-		buf := make([]byte, 1<<17)
-		for {
-			n, err := conn.Read(buf)
-			if err != nil {
-				return
-			}
-			f.mu.Lock()
-			f.got = append(f.got, string(buf[:n]))
-			f.mu.Unlock()
-		}
-	}()
-	return f, nil
-}
-
-// wait returns the events received once n arrived, or after limit.
-func (f *frames) wait(n int, limit time.Duration) []string {
-	deadline := time.Now().Add(limit)
-	for {
-		f.mu.Lock()
-		got := append([]string(nil), f.got...)
-		f.mu.Unlock()
-		if len(got) >= n || time.Now().After(deadline) {
-			// A moment more, to see any event beyond the n expected.
-			time.Sleep(50 * time.Millisecond)
-			f.mu.Lock()
-			got = append([]string(nil), f.got...)
-			f.mu.Unlock()
-			return got
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func (f *frames) Close() error {
-	err := f.conn.Close()
-	<-f.done
-	os.Remove(f.path)
-	return err
 }
