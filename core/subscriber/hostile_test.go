@@ -2,7 +2,6 @@ package subscriber
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"os"
@@ -24,27 +23,6 @@ import (
 // host (wazuh-modulesd) down.
 const maxPeakRSS = 128 << 10 // KiB
 
-// gzRepeat is a gzip object whose text is head, then fill repeated to n
-// bytes, then tail: concatenated members, so that a gigabyte costs a
-// kilobyte to build and to store.
-func gzRepeat(head string, fill byte, n int64, tail string) []byte {
-	member := func(b []byte) []byte {
-		var buf bytes.Buffer
-		w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		w.Write(b)
-		w.Close()
-		return buf.Bytes()
-	}
-	const chunk = 1 << 20
-	block := member(bytes.Repeat([]byte{fill}, chunk))
-	out := member([]byte(head))
-	for ; n >= chunk; n -= chunk {
-		out = append(out, block...)
-	}
-	out = append(out, member(append(bytes.Repeat([]byte{fill}, int(n)), tail...))...)
-	return out
-}
-
 // TestHostileObjects sends objects built to exhaust memory through
 // build/aws-s3 as a subscriber, 8 workers at once: each fails with the
 // error naming it and the limit (its message left in the queue, as
@@ -59,14 +37,14 @@ func TestHostileObjects(t *testing.T) {
 	bin := buildCmd(t)
 	m.bucket(t, "hostile")
 	objects := map[string][]byte{
-		"string.json.gz":  gzRepeat(`"`, 'a', big, `"`),
-		"space.json.gz":   gzRepeat(`{"a": 1}`, ' ', big, "\n\t"+`{"b": 2}`),
-		"line.log.gz":     gzRepeat("x1", 'x', line, "\n"),
-		"line.jsonl.gz":   gzRepeat(`{"a": "`, 'a', line, `"}`+"\n"),
-		"hub/finding.gz":  gzRepeat(`{"detail-type": "x", "detail": {"findings": ["`, 'a', big, `"]}}`),
-		"deep.json.gz":    gzRepeat("", '[', big, ""),
-		"values.json.gz":  gzRepeat("[", ',', 0, strings.Repeat("0,", 300000)+"0]"),
-		"csv/rows.csv.gz": gzRepeat("a,b\nx,\"", 'q', line, "\"\n"),
+		"string.json.gz":  fixture.GzipRepeat(`"`, "a", big, `"`),
+		"space.json.gz":   fixture.GzipRepeat(`{"a": 1}`, " ", big, "\n\t"+`{"b": 2}`),
+		"line.log.gz":     fixture.GzipRepeat("x1", "x", line, "\n"),
+		"line.jsonl.gz":   fixture.GzipRepeat(`{"a": "`, "a", line, `"}`+"\n"),
+		"hub/finding.gz":  fixture.GzipRepeat(`{"detail-type": "x", "detail": {"findings": ["`, "a", big, `"]}}`),
+		"deep.json.gz":    fixture.GzipRepeat("", "[", big, ""),
+		"values.json.gz":  fixture.GzipRepeat("[", ",", 0, strings.Repeat("0,", 300000)+"0]"),
+		"csv/rows.csv.gz": fixture.GzipRepeat("a,b\nx,\"", "q", line, "\"\n"),
 	}
 	want := map[string]string{
 		"string.json.gz":  "record at byte 0 is larger than 8388608 bytes (MaxRecordBytes)",

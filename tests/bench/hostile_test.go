@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,8 +15,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/klauspost/compress/gzip"
 
 	"github.com/wazuh/aws-s3-go/tests/fixture"
 )
@@ -156,10 +153,7 @@ func runHostile(tb testing.TB, bin, sts string, i int, c hostileCase) hostileRes
 	}
 	when := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Hour)
 	ds := shared.data(tb, fmt.Sprintf("hostile-%d", i), func(ctx context.Context, gw *fixture.Gateway, ds *dataset) error {
-		body, err := gzipRepeat(c.head, c.pattern, c.size, c.tail)
-		if err != nil {
-			return err
-		}
+		body := fixture.GzipRepeat(c.head, c.pattern, c.size, c.tail)
 		ds.Objects, ds.Compressed, ds.Uncompressed = 1, int64(len(body)), int64(len(c.head))+c.size+int64(len(c.tail))
 		return gw.Put(ctx, ds.Bucket, c.key(when), body)
 	})
@@ -298,52 +292,4 @@ func (t *tailBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return string(t.b)
-}
-
-// gzipRepeat returns head, pattern repeated to size bytes (size a multiple
-// of 64 MiB, len(pattern) a divisor of 1 MiB) and tail, gzip-compressed
-// without ever holding the text: one 64 MiB member is compressed once and
-// repeated, and concatenated members read as one stream.
-func gzipRepeat(head, pattern string, size int64, tail string) ([]byte, error) {
-	const block = 64 << 20
-	if size%block != 0 || (1<<20)%len(pattern) != 0 {
-		return nil, fmt.Errorf("gzipRepeat: size %d, pattern of %d bytes", size, len(pattern))
-	}
-	member := func(w io.Writer, write func(io.Writer) error) error {
-		zw, _ := gzip.NewWriterLevel(w, gzip.BestCompression)
-		if err := write(zw); err != nil {
-			return err
-		}
-		return zw.Close()
-	}
-	var blk bytes.Buffer
-	chunk := []byte(strings.Repeat(pattern, (1<<20)/len(pattern)))
-	if err := member(&blk, func(w io.Writer) error {
-		for n := 0; n < block; n += len(chunk) {
-			if _, err := w.Write(chunk); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	var out bytes.Buffer
-	text := func(s string) func(io.Writer) error {
-		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
-	}
-	if head != "" {
-		if err := member(&out, text(head)); err != nil {
-			return nil, err
-		}
-	}
-	for n := int64(0); n < size; n += block {
-		out.Write(blk.Bytes())
-	}
-	if tail != "" {
-		if err := member(&out, text(tail)); err != nil {
-			return nil, err
-		}
-	}
-	return out.Bytes(), nil
 }
