@@ -2,14 +2,12 @@ package subscriber
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -17,32 +15,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/wazuh/aws-s3-go/tests/fixture"
 )
 
 // maxPeakRSS is the bound of issue 8: a hostile object must not take the
 // host (wazuh-modulesd) down.
 const maxPeakRSS = 128 << 10 // KiB
-
-// gzRepeat is a gzip object whose text is head, then fill repeated to n
-// bytes, then tail: concatenated members, so that a gigabyte costs a
-// kilobyte to build and to store.
-func gzRepeat(head string, fill byte, n int64, tail string) []byte {
-	member := func(b []byte) []byte {
-		var buf bytes.Buffer
-		w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		w.Write(b)
-		w.Close()
-		return buf.Bytes()
-	}
-	const chunk = 1 << 20
-	block := member(bytes.Repeat([]byte{fill}, chunk))
-	out := member([]byte(head))
-	for ; n >= chunk; n -= chunk {
-		out = append(out, block...)
-	}
-	out = append(out, member(append(bytes.Repeat([]byte{fill}, int(n)), tail...))...)
-	return out
-}
 
 // TestHostileObjects sends objects built to exhaust memory through
 // build/aws-s3 as a subscriber, 8 workers at once: each fails with the
@@ -58,14 +37,14 @@ func TestHostileObjects(t *testing.T) {
 	bin := buildCmd(t)
 	m.bucket(t, "hostile")
 	objects := map[string][]byte{
-		"string.json.gz":  gzRepeat(`"`, 'a', big, `"`),
-		"space.json.gz":   gzRepeat(`{"a": 1}`, ' ', big, "\n\t"+`{"b": 2}`),
-		"line.log.gz":     gzRepeat("x1", 'x', line, "\n"),
-		"line.jsonl.gz":   gzRepeat(`{"a": "`, 'a', line, `"}`+"\n"),
-		"hub/finding.gz":  gzRepeat(`{"detail-type": "x", "detail": {"findings": ["`, 'a', big, `"]}}`),
-		"deep.json.gz":    gzRepeat("", '[', big, ""),
-		"values.json.gz":  gzRepeat("[", ',', 0, strings.Repeat("0,", 300000)+"0]"),
-		"csv/rows.csv.gz": gzRepeat("a,b\nx,\"", 'q', line, "\"\n"),
+		"string.json.gz":  fixture.GzipRepeat(`"`, "a", big, `"`),
+		"space.json.gz":   fixture.GzipRepeat(`{"a": 1}`, " ", big, "\n\t"+`{"b": 2}`),
+		"line.log.gz":     fixture.GzipRepeat("x1", "x", line, "\n"),
+		"line.jsonl.gz":   fixture.GzipRepeat(`{"a": "`, "a", line, `"}`+"\n"),
+		"hub/finding.gz":  fixture.GzipRepeat(`{"detail-type": "x", "detail": {"findings": ["`, "a", big, `"]}}`),
+		"deep.json.gz":    fixture.GzipRepeat("", "[", big, ""),
+		"values.json.gz":  fixture.GzipRepeat("[", ",", 0, strings.Repeat("0,", 300000)+"0]"),
+		"csv/rows.csv.gz": fixture.GzipRepeat("a,b\nx,\"", "q", line, "\"\n"),
 	}
 	want := map[string]string{
 		"string.json.gz":  "record at byte 0 is larger than 8388608 bytes (MaxRecordBytes)",
@@ -113,18 +92,13 @@ func TestHostileObjects(t *testing.T) {
 			cancel()
 			t.Fatal(err)
 		}
-		done := make(chan struct{})
-		var hwm atomic.Int64
-		watched := make(chan struct{})
-		go func() { defer close(watched); watchHWM(cmd.Process.Pid, done, &hwm) }()
+		watch := fixture.WatchRSS(cmd.Process.Pid, 10*time.Millisecond, 0, nil)
 		err = cmd.Wait()
-		close(done)
-		<-watched
+		peak := watch.Stop()
 		cancel()
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", typ, err, out.String())
 		}
-		peak := hwm.Load()
 		t.Logf("%s: peak RSS %d MiB", typ, peak>>10)
 		if peak == 0 || peak >= maxPeakRSS {
 			t.Errorf("%s: peak RSS %d KiB, want under %d KiB", typ, peak, maxPeakRSS)
@@ -164,33 +138,6 @@ func TestHostileObjects(t *testing.T) {
 		}
 		if ents, _ := filepath.Glob(filepath.Join(home, "aws-s3-*")); len(ents) != 0 {
 			t.Errorf("temporary files left: %q", ents)
-		}
-	}
-}
-
-// watchHWM polls the peak resident set (VmHWM, KiB) of pid into hwm
-// until done. Not ru_maxrss: a child started by os/exec inherits the
-// parent's high-water mark in it.
-func watchHWM(pid int, done <-chan struct{}, hwm *atomic.Int64) {
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	path := fmt.Sprintf("/proc/%d/status", pid)
-	for {
-		if b, err := os.ReadFile(path); err == nil {
-			for _, l := range strings.Split(string(b), "\n") {
-				if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-					var kib int64
-					fmt.Sscanf(strings.TrimSpace(v), "%d", &kib)
-					if kib > hwm.Load() {
-						hwm.Store(kib)
-					}
-				}
-			}
-		}
-		select {
-		case <-done:
-			return
-		case <-tick.C:
 		}
 	}
 }

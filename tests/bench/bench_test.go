@@ -73,7 +73,7 @@ func TestMain(m *testing.M) {
 // env is the gateway and the data sets uploaded to it.
 type env struct {
 	once sync.Once
-	gw   *gateway
+	gw   *fixture.Gateway
 	err  error
 
 	mu   sync.Mutex
@@ -85,10 +85,10 @@ var shared = &env{sets: map[string]*dataset{}}
 // gateway starts versitygw once and points the SDK's default credential
 // chain (which the engine uses) at its keys. The benchmark is skipped when
 // versitygw is not installed.
-func (e *env) gateway(tb testing.TB) *gateway {
+func (e *env) gateway(tb testing.TB) *fixture.Gateway {
 	e.once.Do(func() {
-		e.gw, e.err = startGateway()
-		if errors.Is(e.err, errNoGateway) {
+		e.gw, e.err = fixture.StartGateway()
+		if errors.Is(e.err, fixture.ErrNoGateway) {
 			// go test prints skip reasons only with -v.
 			fmt.Println("bench: skipped:", e.err)
 		}
@@ -99,7 +99,7 @@ func (e *env) gateway(tb testing.TB) *gateway {
 		for k, v := range map[string]string{
 			"AWS_ACCESS_KEY_ID":           e.gw.Access,
 			"AWS_SECRET_ACCESS_KEY":       e.gw.Secret,
-			"AWS_REGION":                  gatewayRegion,
+			"AWS_REGION":                  fixture.GatewayRegion,
 			"AWS_CONFIG_FILE":             cfg,
 			"AWS_SHARED_CREDENTIALS_FILE": cfg,
 			"AWS_EC2_METADATA_DISABLED":   "true",
@@ -107,7 +107,7 @@ func (e *env) gateway(tb testing.TB) *gateway {
 			os.Setenv(k, v)
 		}
 	})
-	if errors.Is(e.err, errNoGateway) {
+	if errors.Is(e.err, fixture.ErrNoGateway) {
 		tb.Skip(e.err.Error())
 	}
 	if e.err != nil {
@@ -132,7 +132,7 @@ type dataset struct {
 }
 
 // data returns the bucket's data set, uploading it with seed on first use.
-func (e *env) data(tb testing.TB, bucket string, seed func(context.Context, *gateway, *dataset) error) *dataset {
+func (e *env) data(tb testing.TB, bucket string, seed func(context.Context, *fixture.Gateway, *dataset) error) *dataset {
 	gw := e.gateway(tb)
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -141,7 +141,7 @@ func (e *env) data(tb testing.TB, bucket string, seed func(context.Context, *gat
 	}
 	ctx := context.Background()
 	ds := &dataset{Bucket: bucket}
-	if err := gw.createBucket(ctx, bucket); err != nil {
+	if err := gw.CreateBucket(ctx, bucket); err != nil {
 		tb.Fatal(err)
 	}
 	start := time.Now()
@@ -184,8 +184,8 @@ func gzipped(gen func(io.Writer) error) ([]byte, int64, error) {
 // seedObjects generates and uploads objects concurrently with their
 // generation. gen is called once per object index and returns its key and
 // body generator and how many records it writes.
-func seedObjects(ctx context.Context, gw *gateway, ds *dataset, n int, gen func(i int) (string, int, func(io.Writer) error)) error {
-	ch := make(chan upload, 16)
+func seedObjects(ctx context.Context, gw *fixture.Gateway, ds *dataset, n int, gen func(i int) (string, int, func(io.Writer) error)) error {
+	ch := make(chan fixture.Upload, 16)
 	var genErr error
 	go func() {
 		defer close(ch)
@@ -200,10 +200,10 @@ func seedObjects(ctx context.Context, gw *gateway, ds *dataset, n int, gen func(
 			ds.Events += int64(records)
 			ds.Compressed += int64(len(body))
 			ds.Uncompressed += raw
-			ch <- upload{key: key, body: body}
+			ch <- fixture.Upload{Key: key, Body: body}
 		}
 	}()
-	err := gw.putAll(ctx, ds.Bucket, ch)
+	err := gw.PutAll(ctx, ds.Bucket, ch)
 	if genErr != nil {
 		return genErr
 	}
@@ -217,7 +217,7 @@ var (
 
 // seedCloudTrail: 2 accounts x 4 regions x 5 days x 25 objects = 1,000
 // objects of 90 to 130 records (~110,000 events, ~1 KB each).
-func seedCloudTrail(ctx context.Context, gw *gateway, ds *dataset) error {
+func seedCloudTrail(ctx context.Context, gw *fixture.Gateway, ds *dataset) error {
 	const days, perDay = 5, 25
 	units := len(benchAccounts) * len(benchRegions)
 	return seedObjects(ctx, gw, ds, units*days*perDay, func(i int) (string, int, func(io.Writer) error) {
@@ -235,7 +235,7 @@ func seedCloudTrail(ctx context.Context, gw *gateway, ds *dataset) error {
 const flowLogID = "fl-0123456789abcdef0"
 
 // seedVPC: 2 accounts x 2 regions x 2 days x 25 objects of 1,000 records.
-func seedVPC(ctx context.Context, gw *gateway, ds *dataset) error {
+func seedVPC(ctx context.Context, gw *fixture.Gateway, ds *dataset) error {
 	const days, perDay, records = 2, 25, 1000
 	regions := benchRegions[:2]
 	units := len(benchAccounts) * len(regions)
@@ -254,7 +254,7 @@ func seedVPC(ctx context.Context, gw *gateway, ds *dataset) error {
 }
 
 // seedALB: 2 accounts x 2 regions x 2 days x 25 objects of 500 entries.
-func seedALB(ctx context.Context, gw *gateway, ds *dataset) error {
+func seedALB(ctx context.Context, gw *fixture.Gateway, ds *dataset) error {
 	const days, perDay, records = 2, 25, 500
 	regions := benchRegions[:2]
 	units := len(benchAccounts) * len(regions)
@@ -329,7 +329,7 @@ func measure(tb testing.TB, ds *dataset, argv []string) result {
 	}
 	defer q.Close()
 	resetPeakRSS()
-	cpu0, gw0 := processCPU(), shared.gw.cpuSeconds()
+	cpu0, gw0 := processCPU(), shared.gw.CPUSeconds()
 	start := time.Now()
 	r, err := runEngine(context.Background(), argv, home, q.Path)
 	if err != nil {
@@ -342,7 +342,7 @@ func measure(tb testing.TB, ds *dataset, argv []string) result {
 	}
 	r.Seconds = time.Since(start).Seconds()
 	r.PeakRSSKB = peakRSSKB()
-	r.CPU, r.GatewayCPU = processCPU()-cpu0, shared.gw.cpuSeconds()-gw0
+	r.CPU, r.GatewayCPU = processCPU()-cpu0, shared.gw.CPUSeconds()-gw0
 	if !discardEvents() {
 		check(tb, ds, r, q.events.Load())
 	}

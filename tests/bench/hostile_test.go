@@ -7,8 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,8 +15,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/klauspost/compress/gzip"
 
 	"github.com/wazuh/aws-s3-go/tests/fixture"
 )
@@ -156,13 +152,10 @@ func runHostile(tb testing.TB, bin, sts string, i int, c hostileCase) hostileRes
 		tb.Skip("needs moto_server for STS")
 	}
 	when := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Hour)
-	ds := shared.data(tb, fmt.Sprintf("hostile-%d", i), func(ctx context.Context, gw *gateway, ds *dataset) error {
-		body, err := gzipRepeat(c.head, c.pattern, c.size, c.tail)
-		if err != nil {
-			return err
-		}
+	ds := shared.data(tb, fmt.Sprintf("hostile-%d", i), func(ctx context.Context, gw *fixture.Gateway, ds *dataset) error {
+		body := fixture.GzipRepeat(c.head, c.pattern, c.size, c.tail)
 		ds.Objects, ds.Compressed, ds.Uncompressed = 1, int64(len(body)), int64(len(c.head))+c.size+int64(len(c.tail))
-		return gw.put(ctx, ds.Bucket, c.key(when), body)
+		return gw.Put(ctx, ds.Bucket, c.key(when), body)
 	})
 	home := tb.TempDir()
 	// The drop-in asks wazuh-control for the version it records.
@@ -170,8 +163,11 @@ func runHostile(tb testing.TB, bin, sts string, i int, c hostileCase) hostileRes
 	if err := os.WriteFile(filepath.Join(home, "bin", "wazuh-control"), []byte("#!/bin/sh\necho 'WAZUH_VERSION=\"v4.9.0\"'\n"), 0o755); err != nil {
 		tb.Fatal(err)
 	}
-	q, err := listenFrames(home)
-	if err != nil {
+	q := &fixture.Queue{Path: filepath.Join(home, "queue", "sockets", "queue")}
+	if err := os.MkdirAll(filepath.Dir(q.Path), 0o750); err != nil {
+		tb.Fatal(err)
+	}
+	if err := q.Bind(); err != nil {
 		tb.Fatal(err)
 	}
 	defer q.Close()
@@ -189,18 +185,21 @@ func runHostile(tb testing.TB, bin, sts string, i int, c hostileCase) hostileRes
 	if code != 0 {
 		tb.Fatalf("%s: exit %d\n%s", c.name, code, out)
 	}
-	frames := q.wait(c.events, 30*time.Second)
+	q.WaitFor(30*time.Second, func(f [][]byte) bool { return len(f) >= c.events })
+	// A moment more, to see any event beyond the n expected.
+	time.Sleep(50 * time.Millisecond)
+	frames := q.Since(0)
 	if len(frames) != c.events {
 		tb.Fatalf("%s: the queue received %d events, want %d\n%s", c.name, len(frames), c.events, out)
 	}
 	if c.error != "" {
-		last := frames[len(frames)-1]
+		last := string(frames[len(frames)-1])
 		if !strings.Contains(last, "Failed to") || !strings.Contains(last, c.error) || !strings.Contains(last, c.key(when)) {
 			tb.Errorf("%s: error event %.600s\nwant one naming the object and %q", c.name, last, c.error)
 		}
 	} else {
 		for _, f := range frames {
-			if strings.Contains(f, "Failed to") {
+			if bytes.Contains(f, []byte("Failed to")) {
 				tb.Errorf("%s: unexpected error event %.600s", c.name, f)
 			}
 		}
@@ -293,113 +292,4 @@ func (t *tailBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return string(t.b)
-}
-
-// gzipRepeat returns head, pattern repeated to size bytes (size a multiple
-// of 64 MiB, len(pattern) a divisor of 1 MiB) and tail, gzip-compressed
-// without ever holding the text: one 64 MiB member is compressed once and
-// repeated, and concatenated members read as one stream.
-func gzipRepeat(head, pattern string, size int64, tail string) ([]byte, error) {
-	const block = 64 << 20
-	if size%block != 0 || (1<<20)%len(pattern) != 0 {
-		return nil, fmt.Errorf("gzipRepeat: size %d, pattern of %d bytes", size, len(pattern))
-	}
-	member := func(w io.Writer, write func(io.Writer) error) error {
-		zw, _ := gzip.NewWriterLevel(w, gzip.BestCompression)
-		if err := write(zw); err != nil {
-			return err
-		}
-		return zw.Close()
-	}
-	var blk bytes.Buffer
-	chunk := []byte(strings.Repeat(pattern, (1<<20)/len(pattern)))
-	if err := member(&blk, func(w io.Writer) error {
-		for n := 0; n < block; n += len(chunk) {
-			if _, err := w.Write(chunk); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	var out bytes.Buffer
-	text := func(s string) func(io.Writer) error {
-		return func(w io.Writer) error { _, err := io.WriteString(w, s); return err }
-	}
-	if head != "" {
-		if err := member(&out, text(head)); err != nil {
-			return nil, err
-		}
-	}
-	for n := int64(0); n < size; n += block {
-		out.Write(blk.Bytes())
-	}
-	if tail != "" {
-		if err := member(&out, text(tail)); err != nil {
-			return nil, err
-		}
-	}
-	return out.Bytes(), nil
-}
-
-// frames is a queue socket that keeps the events it receives.
-type frames struct {
-	conn *net.UnixConn
-	path string
-	mu   sync.Mutex
-	got  []string
-	done chan struct{}
-}
-
-func listenFrames(home string) (*frames, error) {
-	path := filepath.Join(home, "queue", "sockets", "queue")
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, err
-	}
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		return nil, fmt.Errorf("bench: bind %s: %w", path, err)
-	}
-	f := &frames{conn: conn, path: path, done: make(chan struct{})}
-	go func() {
-		defer close(f.done)
-		buf := make([]byte, 1<<17)
-		for {
-			n, err := conn.Read(buf)
-			if err != nil {
-				return
-			}
-			f.mu.Lock()
-			f.got = append(f.got, string(buf[:n]))
-			f.mu.Unlock()
-		}
-	}()
-	return f, nil
-}
-
-// wait returns the events received once n arrived, or after limit.
-func (f *frames) wait(n int, limit time.Duration) []string {
-	deadline := time.Now().Add(limit)
-	for {
-		f.mu.Lock()
-		got := append([]string(nil), f.got...)
-		f.mu.Unlock()
-		if len(got) >= n || time.Now().After(deadline) {
-			// A moment more, to see any event beyond the n expected.
-			time.Sleep(50 * time.Millisecond)
-			f.mu.Lock()
-			got = append([]string(nil), f.got...)
-			f.mu.Unlock()
-			return got
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func (f *frames) Close() error {
-	err := f.conn.Close()
-	<-f.done
-	os.Remove(f.path)
-	return err
 }

@@ -75,7 +75,7 @@ func largeObject(tb testing.TB) (*dataset, result) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	gw0 := shared.gw.cpuSeconds()
+	gw0 := shared.gw.CPUSeconds()
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
 		tb.Fatalf("bench: engine child: %v\n%s", err, stderr.String())
@@ -94,7 +94,7 @@ func largeObject(tb testing.TB) (*dataset, result) {
 	}
 	r.Seconds = time.Since(start).Seconds()
 	r.CPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
-	r.GatewayCPU = shared.gw.cpuSeconds() - gw0
+	r.GatewayCPU = shared.gw.CPUSeconds() - gw0
 	// r.PeakRSSKB is the child's own VmHWM. Not ru_maxrss from wait4:
 	// Linux counts the memory the child had before exec (this
 	// process's, shared through vfork) into it.
@@ -106,7 +106,7 @@ func largeObject(tb testing.TB) (*dataset, result) {
 
 // seedLarge streams one CloudTrail object of about largeRaw bytes
 // through gzip into a temporary file, then uploads the file.
-func seedLarge(ctx context.Context, gw *gateway, ds *dataset) error {
+func seedLarge(ctx context.Context, gw *fixture.Gateway, ds *dataset) error {
 	probe := &countingWriter{w: io.Discard}
 	const sample = 4000
 	if err := fixture.WriteCloudTrail(probe, benchAccounts[0], benchRegions[0], day0, sample); err != nil {
@@ -138,7 +138,7 @@ func seedLarge(ctx context.Context, gw *gateway, ds *dataset) error {
 		return err
 	}
 	key := fixture.CloudTrailKey("", benchAccounts[0], benchRegions[0], t, "large")
-	if err := gw.putFile(ctx, ds.Bucket, key, path); err != nil {
+	if err := gw.PutFile(ctx, ds.Bucket, key, path); err != nil {
 		return err
 	}
 	ds.Objects, ds.Events, ds.Compressed, ds.Uncompressed = 1, int64(records), fi.Size(), cw.n

@@ -34,7 +34,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -177,8 +176,8 @@ func referenceRunnable(ref, exe string) (string, string) {
 
 // refSeed writes n CloudTrail objects of records records each, spread
 // over the bench's accounts and regions and five days.
-func refSeed(n, records int) func(context.Context, *gateway, *dataset) error {
-	return func(ctx context.Context, gw *gateway, ds *dataset) error {
+func refSeed(n, records int) func(context.Context, *fixture.Gateway, *dataset) error {
+	return func(ctx context.Context, gw *fixture.Gateway, ds *dataset) error {
 		units := len(benchAccounts) * len(benchRegions)
 		perDay := (n/units + 4) / 5
 		if perDay == 0 {
@@ -210,7 +209,7 @@ func (r implRun) rate() float64 { return float64(r.events) / r.wall.Seconds() }
 // runImpl installs one implementation in a fresh home and runs it. With
 // wodles set, prog is python3 and the reference is copied from there;
 // otherwise prog is our executable.
-func runImpl(b *testing.B, gw *gateway, ds *dataset, argv []string, prog string, wodles []string) implRun {
+func runImpl(b *testing.B, gw *fixture.Gateway, ds *dataset, argv []string, prog string, wodles []string) implRun {
 	b.Helper()
 	home := b.TempDir()
 	for _, d := range []string{"bin", "wodles/aws", "etc", "logs"} {
@@ -227,7 +226,7 @@ func runImpl(b *testing.B, gw *gateway, ds *dataset, argv []string, prog string,
 		"HOME=" + home,
 		"AWS_ACCESS_KEY_ID=" + gw.Access,
 		"AWS_SECRET_ACCESS_KEY=" + gw.Secret,
-		"AWS_DEFAULT_REGION=" + gatewayRegion,
+		"AWS_DEFAULT_REGION=" + fixture.GatewayRegion,
 		"AWS_CONFIG_FILE=" + filepath.Join(home, "no-such-file"),
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "no-such-file"),
 		"AWS_EC2_METADATA_DISABLED=true",
@@ -278,13 +277,9 @@ func runImpl(b *testing.B, gw *gateway, ds *dataset, argv []string, prog string,
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	var hwm atomic.Int64
-	done := make(chan struct{})
-	watched := make(chan struct{})
-	go func() { defer close(watched); watchHWM(cmd.Process.Pid, done, &hwm) }()
+	watch := fixture.WatchRSS(cmd.Process.Pid, 20*time.Millisecond, 0, nil)
 	err = cmd.Wait()
-	close(done)
-	<-watched
+	rssKB := watch.Stop()
 	if err != nil {
 		b.Fatalf("bench: %s: %v\n%s", filepath.Base(prog), err, tail(out.String(), 2000))
 	}
@@ -292,7 +287,7 @@ func runImpl(b *testing.B, gw *gateway, ds *dataset, argv []string, prog string,
 		b.Fatalf("bench: %s: %v\n%s", filepath.Base(prog), err, tail(out.String(), 2000))
 	}
 	wall := time.Since(start)
-	return implRun{events: int(q.events.Load()), digests: q.sorted(), wall: wall, rssKB: hwm.Load(),
+	return implRun{events: int(q.events.Load()), digests: q.sorted(), wall: wall, rssKB: rssKB,
 		cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), out: out.String()}
 }
 
@@ -301,31 +296,6 @@ func tail(s string, n int) string {
 		return "..." + s[len(s)-n:]
 	}
 	return s
-}
-
-// watchHWM polls the peak resident set (VmHWM) of pid until done.
-func watchHWM(pid int, done <-chan struct{}, hwm *atomic.Int64) {
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	path := fmt.Sprintf("/proc/%d/status", pid)
-	for {
-		if b, err := os.ReadFile(path); err == nil {
-			for _, line := range strings.Split(string(b), "\n") {
-				if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-					var kib int64
-					fmt.Sscanf(strings.TrimSpace(v), "%d", &kib)
-					if kib > hwm.Load() {
-						hwm.Store(kib)
-					}
-				}
-			}
-		}
-		select {
-		case <-done:
-			return
-		case <-tick.C:
-		}
-	}
 }
 
 // recording is a queue that also keeps a hash of every frame.

@@ -3,9 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -25,21 +22,8 @@ func TestConcurrentProcesses(t *testing.T) {
 	bigTrail(e, l, bucket, objects, records)
 	argv := e.argv(bucket, "cloudtrail", "--only_logs_after", "2024-NOV-20", "--debug", "1")
 	now := day(21, 12, 0)
-
-	spec, err := json.Marshal(childRun{Argv: argv, Home: e.home, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(spec))
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	if !e.q.waitFor(60*time.Second, func(f [][]byte) bool { return len(f) > 0 }) {
+	cmd, out, exited := e.startChild(argv, now)
+	if !e.q.WaitFor(60*time.Second, func(f [][]byte) bool { return len(f) > 0 }) {
 		cmd.Process.Kill()
 		t.Fatalf("child delivered nothing: %v\n%s", <-exited, out.String())
 	}
@@ -47,14 +31,16 @@ func TestConcurrentProcesses(t *testing.T) {
 	if err := <-exited; err != nil {
 		t.Fatalf("child: %v\n%s", err, out.String())
 	}
-	e.q.sync(t)
+	if err := e.q.Sync(); err != nil {
+		t.Fatal(err)
+	}
 	if r.code != 0 {
 		t.Fatalf("second run exit code %d:\n%s", r.code, r.log)
 	}
 	if !strings.Contains(r.log, "Another aws-s3 run is using bucket "+bucket+" in the "+e.dbPath()+" database; waiting up to 30s") {
 		t.Errorf("the second run did not wait for the first:\n%s", r.log)
 	}
-	l.add(t, e.q.since(0))
+	l.add(t, e.q.Since(0))
 	l.checkExactlyOnce(t)
 	if got := len(rows(t, e.dbPath(), "cloudtrail", true)); got != objects {
 		t.Errorf("%d rows, want %d", got, objects)
@@ -79,8 +65,10 @@ func TestConcurrentInProcess(t *testing.T) {
 	if r1.code != 0 || r2.code != 0 {
 		t.Fatalf("exit codes %d and %d:\n%s\n---\n%s", r1.code, r2.code, r1.log, r2.log)
 	}
-	e.q.sync(t)
-	l.add(t, e.q.since(0))
+	if err := e.q.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	l.add(t, e.q.Since(0))
 	l.checkExactlyOnce(t)
 }
 
@@ -111,8 +99,10 @@ func TestConcurrentBuckets(t *testing.T) {
 			t.Errorf("a run waited for the other bucket's:\n%s", r.log)
 		}
 	}
-	e.q.sync(t)
-	frames := e.q.since(0)
+	if err := e.q.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	frames := e.q.Since(0)
 	// Both buckets hold the same keys: tell their events apart by bucket.
 	for i, b := range buckets {
 		var mine [][]byte

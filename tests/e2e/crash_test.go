@@ -3,10 +3,7 @@ package e2e
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -119,22 +116,9 @@ func TestCrashKill9(t *testing.T) {
 	bigTrail(e, l, bucket, objects, records)
 	argv := e.argv(bucket, "cloudtrail", "--only_logs_after", "2024-NOV-20", "--debug", "0")
 	now := day(21, 12, 0)
-
-	spec, err := json.Marshal(childRun{Argv: argv, Home: e.home, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(spec))
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	cmd, out, exited := e.startChild(argv, now)
 	const killAt = 3000
-	if !e.q.waitFor(60*time.Second, func(f [][]byte) bool { return len(f) >= killAt }) {
+	if !e.q.WaitFor(60*time.Second, func(f [][]byte) bool { return len(f) >= killAt }) {
 		cmd.Process.Kill()
 		t.Fatalf("child did not deliver %d events: %v\n%s", killAt, <-exited, out.String())
 	}
@@ -154,12 +138,14 @@ func TestCrashKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-exited
-	e.q.sync(t)
+	if err := e.q.Sync(); err != nil {
+		t.Fatal(err)
+	}
 
-	first := l.add(t, e.q.since(0))
+	first := l.add(t, e.q.Since(0))
 	integrity(t, e.dbPath())
 	committed := keysOf(rows(t, e.dbPath(), "cloudtrail", true))
-	t.Logf("killed after %d events; %d of %d objects committed", len(e.q.since(0)), len(committed), objects)
+	t.Logf("killed after %d events; %d of %d objects committed", len(e.q.Since(0)), len(committed), objects)
 	if len(committed) == 0 || len(committed) == objects {
 		t.Fatalf("%d of %d objects committed at the kill: the test did not stop a run in progress", len(committed), objects)
 	}
@@ -213,7 +199,7 @@ func TestGracefulStop(t *testing.T) {
 	defer cancel()
 	stopped := make(chan time.Time, 1)
 	go func() {
-		if e.q.waitFor(60*time.Second, func(f [][]byte) bool { return len(f) >= 2000 }) {
+		if e.q.WaitFor(60*time.Second, func(f [][]byte) bool { return len(f) >= 2000 }) {
 			stopped <- time.Now()
 			cancel()
 		}

@@ -6,14 +6,11 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -36,7 +33,7 @@ type env struct {
 	t    *testing.T
 	s3   *fixture.S3
 	home string
-	q    *queue
+	q    *fixture.Queue
 	opts engine.Options // the runs' options; zero means the defaults
 }
 
@@ -58,10 +55,12 @@ func newEnv(t *testing.T, bind bool, buckets ...string) *env {
 	if err := os.MkdirAll(filepath.Dir(queuePath(home)), 0o750); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, s3: srv, home: home, q: &queue{path: queuePath(home)}}
-	t.Cleanup(e.q.close)
+	e := &env{t: t, s3: srv, home: home, q: &fixture.Queue{Path: queuePath(home)}}
+	t.Cleanup(e.q.Close)
 	if bind {
-		e.q.bind(t)
+		if err := e.q.Bind(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, b := range buckets {
 		if err := srv.CreateBucket(context.Background(), b); err != nil {
@@ -108,7 +107,7 @@ func (e *env) start(ctx context.Context, argv []string, now time.Time) (wait fun
 	}
 	buf := new(lockedBuffer)
 	log := logging.NewScript(buf, tgt.Debug)
-	before := e.q.count()
+	before := e.q.Count()
 	done := make(chan int, 1)
 	go func() {
 		q := sink.NewSocket(queuePath(e.home), log)
@@ -121,8 +120,10 @@ func (e *env) start(ctx context.Context, argv []string, now time.Time) (wait fun
 	return func() runResult {
 		e.t.Helper()
 		code := <-done
-		e.q.sync(e.t)
-		return runResult{code: code, log: buf.String(), frames: e.q.since(before)}
+		if err := e.q.Sync(); err != nil {
+			e.t.Fatal(err)
+		}
+		return runResult{code: code, log: buf.String(), frames: e.q.Since(before)}
 	}
 }
 
@@ -151,150 +152,6 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
-}
-
-// queue plays agentd's queue socket: an AF_UNIX datagram socket whose
-// frames a goroutine collects.
-type queue struct {
-	path string
-
-	mu      sync.Mutex
-	frames  [][]byte
-	synced  map[string]bool
-	changed chan struct{} // closed and replaced whenever something arrives
-
-	conn     *net.UnixConn
-	done     chan struct{}
-	draining atomic.Bool
-	seq      atomic.Int64
-}
-
-func (q *queue) bind(t *testing.T) {
-	t.Helper()
-	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: q.path, Net: "unixgram"})
-	if err != nil {
-		t.Fatalf("bind %s: %v", q.path, err)
-	}
-	q.mu.Lock()
-	if q.changed == nil {
-		q.changed = make(chan struct{})
-		q.synced = make(map[string]bool)
-	}
-	q.mu.Unlock()
-	q.draining.Store(false)
-	q.conn, q.done = c, make(chan struct{})
-	go q.read(c, q.done)
-}
-
-func (q *queue) read(c *net.UnixConn, done chan struct{}) {
-	defer close(done)
-	buf := make([]byte, 1<<17)
-	for {
-		if q.draining.Load() {
-			c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-		}
-		n, err := c.Read(buf)
-		if err != nil {
-			return
-		}
-		q.add(bytes.Clone(buf[:n]))
-	}
-}
-
-func (q *queue) add(f []byte) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if s, ok := bytes.CutPrefix(f, []byte("sync:")); ok {
-		q.synced[string(s)] = true
-	} else {
-		q.frames = append(q.frames, f)
-	}
-	close(q.changed)
-	q.changed = make(chan struct{})
-}
-
-// unbind takes the socket away the way agentd going down does, without
-// losing what was already queued: once reads are shut down senders get
-// EPIPE, so what is left in the queue can be drained before closing.
-func (q *queue) unbind(t *testing.T) {
-	t.Helper()
-	raw, err := q.conn.SyscallConn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var serr error
-	raw.Control(func(fd uintptr) { serr = syscall.Shutdown(int(fd), syscall.SHUT_RD) })
-	if serr != nil {
-		t.Fatalf("shutdown: %v", serr)
-	}
-	q.draining.Store(true)
-	q.conn.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-	<-q.done
-	q.conn.Close()
-	q.conn = nil
-	if err := os.Remove(q.path); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func (q *queue) close() {
-	if q.conn != nil {
-		q.conn.Close()
-		<-q.done
-		q.conn = nil
-	}
-}
-
-func (q *queue) count() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.frames)
-}
-
-func (q *queue) since(i int) [][]byte {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return append([][]byte(nil), q.frames[i:]...)
-}
-
-// waitFor waits until cond holds for the frames received so far.
-func (q *queue) waitFor(d time.Duration, cond func(frames [][]byte) bool) bool {
-	deadline := time.After(d)
-	for {
-		q.mu.Lock()
-		ok, ch := cond(q.frames), q.changed
-		q.mu.Unlock()
-		if ok {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-deadline:
-			return false
-		}
-	}
-}
-
-// sync returns once every datagram sent before it was read: the socket
-// queue is FIFO, so a marker sent now arrives after them.
-func (q *queue) sync(t *testing.T) {
-	t.Helper()
-	if q.conn == nil {
-		return
-	}
-	id := fmt.Sprint(q.seq.Add(1))
-	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: q.path, Net: "unixgram"})
-	if err != nil {
-		t.Fatalf("sync: %v", err)
-	}
-	defer c.Close()
-	if _, err := c.Write([]byte("sync:" + id)); err != nil {
-		t.Fatalf("sync: %v", err)
-	}
-	ok := q.waitFor(10*time.Second, func([][]byte) bool { return q.synced[id] })
-	if !ok {
-		t.Fatal("sync: marker not received")
-	}
 }
 
 // event is one decoded frame.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -25,6 +26,27 @@ type childRun struct {
 	Argv []string
 	Home string
 	Now  time.Time
+}
+
+// startChild runs argv in a re-executed copy of this test binary, so
+// that the run is a real process a test can kill; exited receives the
+// end of its Wait.
+func (e *env) startChild(argv []string, now time.Time) (cmd *exec.Cmd, out *lockedBuffer, exited <-chan error) {
+	e.t.Helper()
+	spec, err := json.Marshal(childRun{Argv: argv, Home: e.home, Now: now})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cmd = exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+string(spec))
+	out = new(lockedBuffer)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	ch := make(chan error, 1)
+	go func() { ch <- cmd.Wait() }()
+	return cmd, out, ch
 }
 
 // TestMain sets the environment the engine's SDK clients read. It is

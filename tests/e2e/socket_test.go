@@ -29,7 +29,9 @@ func TestSocketNotYetBound(t *testing.T) {
 	defer cancel()
 	wait := e.start(ctx, e.argv(bucket, "cloudtrail", "--only_logs_after", "2024-NOV-20"), day(21, 12, 0))
 	time.Sleep(time.Second)
-	e.q.bind(t)
+	if err := e.q.Bind(); err != nil {
+		t.Fatal(err)
+	}
 	r := wait()
 	if r.code != 0 {
 		t.Fatalf("exit code %d, want 0:\n%s", r.code, r.log)
@@ -58,14 +60,16 @@ func TestSocketRebound(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	wait := e.start(ctx, e.argv(bucket, "cloudtrail", "--only_logs_after", "2024-NOV-20"), day(21, 12, 0))
-	if !e.q.waitFor(20*time.Second, func(f [][]byte) bool { return len(f) >= 300 }) {
+	if !e.q.WaitFor(20*time.Second, func(f [][]byte) bool { return len(f) >= 300 }) {
 		t.Fatal("the run did not deliver 300 events")
 	}
-	e.q.unbind(t)
+	if err := e.q.Unbind(); err != nil {
+		t.Fatal(err)
+	}
 	// Twice: right away, and once the run had time to commit all it could.
 	for _, pause := range []time.Duration{0, 400 * time.Millisecond} {
 		time.Sleep(pause)
-		received := l.deliveries(t, e.q.since(0))
+		received := l.deliveries(t, e.q.Since(0))
 		complete := l.complete(received)
 		committed := keysOf(rows(t, e.dbPath(), "cloudtrail", true))
 		if len(committed) == len(l.want) {
@@ -79,12 +83,14 @@ func TestSocketRebound(t *testing.T) {
 		}
 		report(t, "objects", "recorded while the socket was down without all their events received", early)
 	}
-	e.q.bind(t)
+	if err := e.q.Bind(); err != nil {
+		t.Fatal(err)
+	}
 	r := wait()
 	if r.code != 0 {
 		t.Fatalf("exit code %d, want 0:\n%s", r.code, r.log)
 	}
-	l.add(t, e.q.since(0))
+	l.add(t, e.q.Since(0))
 	l.checkExactlyOnce(t)
 	if got := len(rows(t, e.dbPath(), "cloudtrail", true)); got != len(l.want) {
 		t.Errorf("%d rows, want %d", got, len(l.want))

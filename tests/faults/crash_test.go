@@ -26,7 +26,7 @@ func TestKill9(t *testing.T) {
 
 	wait, signal := w.start(w.argv())
 	const killAt = objects * records / 3
-	if !w.q.waitFor(killAt, 60*time.Second) {
+	if !w.q.WaitFor(60*time.Second, func(f [][]byte) bool { return len(f) >= killAt }) {
 		signal(syscall.SIGKILL)
 		r := wait()
 		t.Fatalf("the run did not deliver %d events (exit %d, %d frames); output:\n%s", killAt, r.code, len(r.frames), tail(r.out))
@@ -112,20 +112,20 @@ func TestConcurrentRuns(t *testing.T) {
 	// starts, however loaded the machine.
 	w.px.set(mode{Fault: delay, Delay: 40 * time.Millisecond})
 
-	before := w.q.count()
+	before := w.q.Count()
 	wait1, signal1 := w.start(w.argv())
-	if !w.q.waitFor(before+objects*records/10, 60*time.Second) {
+	if !w.q.WaitFor(60*time.Second, func(f [][]byte) bool { return len(f) >= before+objects*records/10 }) {
 		signal1(syscall.SIGKILL)
 		r := wait1()
 		t.Fatalf("the first run did not deliver %d events (exit %d); output:\n%s", objects*records/10, r.code, tail(r.out))
 	}
 	wait2, _ := w.start(w.argv())
-	overlap := w.q.count() - before
+	overlap := w.q.Count() - before
 	r1, r2 := wait1(), wait2()
 	if overlap >= objects*records {
 		t.Fatalf("the first run had delivered everything when the second started: make it slower")
 	}
-	l.add(t, w.q.since(before))
+	l.add(t, w.q.Since(before))
 	for i, r := range []result{r1, r2} {
 		t.Logf("run %d: exit %d in %v", i+1, r.code, r.elapsed.Round(time.Millisecond))
 		if r.code != 0 && !strings.Contains(r.out, "ERROR") {

@@ -7,14 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -96,7 +94,7 @@ type world struct {
 	t      *testing.T
 	bucket string
 	home   string
-	q      *queue
+	q      *fixture.Queue
 	px     *proxy
 	typ    string
 	// rssCap, when set, is the resident set (KiB) past which a run is
@@ -137,7 +135,11 @@ func newWorld(t *testing.T, typ string) *world {
 	if err := suite.gw.CreateBucket(context.Background(), w.bucket); err != nil {
 		t.Fatal(err)
 	}
-	w.q = bindQueue(t, filepath.Join(home, "queue", "sockets", "queue"))
+	w.q = &fixture.Queue{Path: filepath.Join(home, "queue", "sockets", "queue"), ReadBuffer: 4 << 20}
+	if err := w.q.Bind(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.q.Close)
 	px, err := startProxy(suite.gw.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -207,7 +209,7 @@ func (w *world) start(argv []string) (wait func() result, signal func(os.Signal)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	before := w.q.count()
+	before := w.q.Count()
 	began := time.Now()
 	if err := cmd.Start(); err != nil {
 		cancel()
@@ -216,12 +218,7 @@ func (w *world) start(argv []string) (wait func() result, signal func(os.Signal)
 	done := make(chan struct{})
 	var r result
 	var capped atomic.Bool
-	var hwm atomic.Int64
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		watchRSS(cmd.Process.Pid, w.rssCap, done, &hwm, func() { capped.Store(true); cmd.Process.Kill() })
-	}()
+	watch := fixture.WatchRSS(cmd.Process.Pid, 10*time.Millisecond, w.rssCap, func() { capped.Store(true); cmd.Process.Kill() })
 	go func() {
 		defer close(done)
 		defer cancel()
@@ -242,11 +239,12 @@ func (w *world) start(argv []string) (wait func() result, signal func(os.Signal)
 	wait = func() result {
 		w.t.Helper()
 		<-done
-		<-watched
-		r.maxRSS = hwm.Load()
-		w.q.sync(w.t)
+		r.maxRSS = watch.Stop()
+		if err := w.q.Sync(); err != nil {
+			w.t.Fatal(err)
+		}
 		r.out = out.String()
-		r.frames = w.q.since(before)
+		r.frames = w.q.Since(before)
 		return r
 	}
 	signal = func(s os.Signal) { cmd.Process.Signal(s) }
@@ -257,40 +255,6 @@ func (w *world) run(argv []string) result {
 	w.t.Helper()
 	wait, _ := w.start(argv)
 	return wait()
-}
-
-// watchRSS polls the peak resident set (VmHWM) of pid into hwm until
-// done, and calls over once the resident set passes capKiB (if set).
-func watchRSS(pid int, capKiB int64, done <-chan struct{}, hwm *atomic.Int64, over func()) {
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	path := fmt.Sprintf("/proc/%d/status", pid)
-	for {
-		b, err := os.ReadFile(path)
-		if err == nil {
-			var rss int64
-			for _, line := range strings.Split(string(b), "\n") {
-				var kib int64
-				if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-					fmt.Sscanf(strings.TrimSpace(v), "%d", &kib)
-					if kib > hwm.Load() {
-						hwm.Store(kib)
-					}
-				} else if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-					fmt.Sscanf(strings.TrimSpace(v), "%d", &rss)
-				}
-			}
-			if capKiB > 0 && rss > capKiB {
-				over()
-				return
-			}
-		}
-		select {
-		case <-done:
-			return
-		case <-tick.C:
-		}
-	}
 }
 
 // env is a clean environment: the gateway's keys, no AWS configuration
@@ -370,132 +334,6 @@ func (w *world) rows(table string) map[string]bool {
 		w.t.Errorf("state database integrity_check: %q %v", res, err)
 	}
 	return m
-}
-
-// queue plays agentd's queue: a bound AF_UNIX datagram socket whose
-// frames a goroutine collects.
-type queue struct {
-	path string
-	conn *net.UnixConn
-	done chan struct{}
-
-	mu      sync.Mutex
-	frames  [][]byte
-	synced  map[string]bool
-	changed chan struct{} // closed and replaced on every datagram
-	seq     int
-
-	once   sync.Once
-	closed bool // set by close, from the test goroutine
-}
-
-func bindQueue(t *testing.T, path string) *queue {
-	t.Helper()
-	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatalf("bind %s: %v", path, err)
-	}
-	c.SetReadBuffer(4 << 20)
-	q := &queue{path: path, conn: c, done: make(chan struct{}), synced: map[string]bool{}, changed: make(chan struct{})}
-	go q.read()
-	t.Cleanup(q.close)
-	return q
-}
-
-// close unbinds the socket and removes its path.
-func (q *queue) close() {
-	q.once.Do(func() {
-		q.conn.Close()
-		<-q.done
-		os.Remove(q.path)
-		q.closed = true
-	})
-}
-
-func (q *queue) read() {
-	defer close(q.done)
-	buf := make([]byte, 1<<17)
-	for {
-		n, err := q.conn.Read(buf)
-		if err != nil {
-			return
-		}
-		f := bytes.Clone(buf[:n])
-		q.mu.Lock()
-		if s, ok := bytes.CutPrefix(f, []byte("sync:")); ok {
-			q.synced[string(s)] = true
-		} else {
-			q.frames = append(q.frames, f)
-		}
-		close(q.changed)
-		q.changed = make(chan struct{})
-		q.mu.Unlock()
-	}
-}
-
-func (q *queue) count() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.frames)
-}
-
-func (q *queue) since(i int) [][]byte {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return append([][]byte(nil), q.frames[i:]...)
-}
-
-// waitFor waits until at least n frames arrived.
-func (q *queue) waitFor(n int, d time.Duration) bool {
-	deadline := time.After(d)
-	for {
-		q.mu.Lock()
-		ok, ch := len(q.frames) >= n, q.changed
-		q.mu.Unlock()
-		if ok {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-deadline:
-			return false
-		}
-	}
-}
-
-// sync returns once every datagram sent before it was read: the socket
-// queue is FIFO, so a marker sent now arrives after them.
-func (q *queue) sync(t *testing.T) {
-	t.Helper()
-	if q.closed {
-		return
-	}
-	q.mu.Lock()
-	q.seq++
-	id := fmt.Sprint(q.seq)
-	q.mu.Unlock()
-	c, err := net.DialUnix("unixgram", nil, &net.UnixAddr{Name: q.path, Net: "unixgram"})
-	if err != nil {
-		t.Fatalf("sync: %v", err)
-	}
-	defer c.Close()
-	if _, err := c.Write([]byte("sync:" + id)); err != nil {
-		t.Fatalf("sync: %v", err)
-	}
-	deadline := time.After(10 * time.Second)
-	for {
-		q.mu.Lock()
-		ok, ch := q.synced[id], q.changed
-		q.mu.Unlock()
-		if ok {
-			return
-		}
-		select {
-		case <-ch:
-		case <-deadline:
-			t.Fatal("sync: marker not received")
-		}
-	}
 }
 
 // event is one decoded frame: the log file it came from, its record id

@@ -114,32 +114,6 @@ const maxRSS = 128 << 10
 // rssKill is where a run is killed to protect the shared machine.
 const rssKill = 512 << 10
 
-// bomb is head + size bytes of fill + tail, gzip'd. A gzip file may hold
-// several members read as one stream, so one member of chunk fill bytes is
-// compressed once and repeated: gigabytes cost a few megabytes and a
-// fraction of a second to build.
-func bomb(head string, fill byte, size int64, tail string) []byte {
-	const chunk = 8 << 20
-	member := func(b []byte) []byte {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		zw.Write(b)
-		zw.Close()
-		return buf.Bytes()
-	}
-	var out bytes.Buffer
-	out.Write(member([]byte(head)))
-	full := member(bytes.Repeat([]byte{fill}, chunk))
-	for ; size >= chunk; size -= chunk {
-		out.Write(full)
-	}
-	if size > 0 {
-		out.Write(member(bytes.Repeat([]byte{fill}, int(size))))
-	}
-	out.Write(member([]byte(tail)))
-	return out.Bytes()
-}
-
 // TestMemoryBombs runs objects that decompress into one huge record, line
 // or value (or into gigabytes of zeros) between two sound objects, with
 // skip_on_error. Whatever one object holds the collector's peak RSS stays
@@ -164,7 +138,7 @@ func TestMemoryBombs(t *testing.T) {
 				return fixture.Gzip(fixture.CloudTrail(account, region, d, 5)), trailIDs(5)
 			},
 			body: func() []byte {
-				return bomb(`{"Records":[{"eventVersion":"1.08","eventID":"bomb","eventName":"`, 'a', 4*gib, `"}]}`)
+				return fixture.GzipRepeat(`{"Records":[{"eventVersion":"1.08","eventID":"bomb","eventName":"`, "a", 4*gib, `"}]}`)
 			},
 		},
 		{
@@ -173,7 +147,7 @@ func TestMemoryBombs(t *testing.T) {
 			sound: func(d time.Time) ([]byte, []string) {
 				return fixture.Gzip(fixture.CloudTrail(account, region, d, 5)), trailIDs(5)
 			},
-			body: func() []byte { return bomb("", 0, 10*gib, "") },
+			body: func() []byte { return fixture.GzipRepeat("", "\x00", 10*gib, "") },
 		},
 		{
 			// 1 GiB of whitespace inside one Firehose record: a record
@@ -184,7 +158,7 @@ func TestMemoryBombs(t *testing.T) {
 				return fixture.Gzip(fixture.Firehose(d, 3)), []string{"1", "2", "3"}
 			},
 			body: func() []byte {
-				return bomb(`{"version":"0","id":"bomb","detail-type":"GuardDuty Finding","source":"aws.guardduty",`, ' ', gib,
+				return fixture.GzipRepeat(`{"version":"0","id":"bomb","detail-type":"GuardDuty Finding","source":"aws.guardduty",`, " ", gib,
 					`"account":"123456789012","region":"us-east-1","detail":{"service":{"serviceName":"guardduty","count":99}}}`)
 			},
 		},
@@ -202,7 +176,7 @@ func TestMemoryBombs(t *testing.T) {
 				return fixture.Gzip(b.Bytes()), []string{"r1", "r2", "r3"}
 			},
 			body: func() []byte {
-				return bomb(`{"timestamp":1,"formatVersion":1,"action":"ALLOW","httpRequest":{"clientIp":"203.0.113.7","headers":[],"uri":"/`, 'a', 200<<20,
+				return fixture.GzipRepeat(`{"timestamp":1,"formatVersion":1,"action":"ALLOW","httpRequest":{"clientIp":"203.0.113.7","headers":[],"uri":"/`, "a", 200<<20,
 					`","httpMethod":"GET","requestId":"bomb"}}`+"\n")
 			},
 		},

@@ -284,12 +284,12 @@ func TestQueueNotASocket(t *testing.T) {
 			w := newWorld(t, "cloudtrail")
 			l := newLedger()
 			uploadTrail(w, l, 3, 5)
-			w.q.close()
+			w.q.Close()
 			if kind == "file" {
-				if err := os.WriteFile(w.q.path, []byte("not a socket"), 0o640); err != nil {
+				if err := os.WriteFile(w.q.Path, []byte("not a socket"), 0o640); err != nil {
 					t.Fatal(err)
 				}
-			} else if err := os.Mkdir(w.q.path, 0o750); err != nil {
+			} else if err := os.Mkdir(w.q.Path, 0o750); err != nil {
 				t.Fatal(err)
 			}
 			w.limit = 22 * time.Second

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/user"
@@ -22,6 +21,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/wazuh/aws-s3-go/tests/fixture"
 )
 
 // setup is what the Makefile passes: the daemon's build, the library,
@@ -41,14 +42,11 @@ func need(t *testing.T) setup {
 		library:  os.Getenv("AWS_S3_LIBRARY"),
 		exe:      os.Getenv("AWS_S3_EXECUTABLE"),
 		wazuh:    os.Getenv("WAZUH_SRC"),
-		gateway:  os.Getenv("VERSITYGW"),
 	}
 	if s.modulesd == "" {
 		t.Skip("set AWS_S3_MODULESD to the work dir of build-modulesd.sh (make modulesd-test)")
 	}
-	if s.gateway == "" {
-		s.gateway, _ = exec.LookPath("versitygw")
-	}
+	s.gateway, _ = fixture.FindGateway()
 	for name, p := range map[string]string{"AWS_S3_MODULESD/bin/wazuh-modulesd": filepath.Join(s.modulesd, "bin", "wazuh-modulesd"),
 		"AWS_S3_LIBRARY": s.library, "AWS_S3_EXECUTABLE": s.exe, "VERSITYGW": s.gateway,
 		"WAZUH_SRC/etc/internal_options.conf": filepath.Join(s.wazuh, "etc", "internal_options.conf")} {
@@ -70,58 +68,18 @@ func need(t *testing.T) setup {
 type gateway struct {
 	url, access, secret string
 	data                string
-	cmd                 *exec.Cmd
-	done                chan struct{}
 }
 
-func startGateway(t *testing.T, bin string) *gateway {
+// startGateway starts versitygw with fixed root keys, which the tests
+// look for in the daemon's logs.
+func startGateway(t *testing.T) *gateway {
 	t.Helper()
-	dir := t.TempDir()
-	g := &gateway{access: "AKIAMODULESDTEST0001", secret: "modulesdSecretValue/0123456789abcdef", data: filepath.Join(dir, "data"), done: make(chan struct{})}
-	if err := os.Mkdir(g.data, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	gw, err := fixture.StartGatewayKeys("AKIAMODULESDTEST0001", "modulesdSecretValue/0123456789abcdef")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	g.url = "http://" + addr
-	logf, err := os.Create(filepath.Join(dir, "gw.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	g.cmd = exec.Command(bin, "--port", addr, "--quiet", "posix", g.data)
-	g.cmd.Env = append(os.Environ(), "ROOT_ACCESS_KEY_ID="+g.access, "ROOT_SECRET_ACCESS_KEY="+g.secret)
-	g.cmd.Stdout, g.cmd.Stderr = logf, logf
-	g.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := g.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { g.cmd.Wait(); close(g.done) }()
-	t.Cleanup(func() {
-		syscall.Kill(-g.cmd.Process.Pid, syscall.SIGKILL)
-		<-g.done
-	})
-	hc := &http.Client{Timeout: time.Second}
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if resp, err := hc.Get(g.url + "/"); err == nil {
-			resp.Body.Close()
-			return g
-		}
-		select {
-		case <-g.done:
-			b, _ := os.ReadFile(filepath.Join(dir, "gw.log"))
-			t.Fatalf("versitygw exited at start-up:\n%s", b)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("versitygw did not answer on %s", addr)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	t.Cleanup(func() { gw.Close() })
+	return &gateway{url: gw.URL, access: gw.Access, secret: gw.Secret, data: gw.Data()}
 }
 
 // trail writes a CloudTrail bucket: objects×records events dated day.

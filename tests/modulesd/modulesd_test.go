@@ -35,7 +35,7 @@ func onlyAfter(at time.Time) string { return strings.ToUpper(at.Format("2006-Jan
 // the compiled-in __wazuh_version although bin/wazuh-control is absent.
 func TestScanLikeExecutable(t *testing.T) {
 	s := need(t)
-	g := startGateway(t, s.gateway)
+	g := startGateway(t)
 	const bucket, objects, records = "msd-trail", 6, 5
 	day := yesterday()
 	g.trail(t, bucket, day, objects, records)
@@ -113,7 +113,7 @@ func TestScanLikeExecutable(t *testing.T) {
 // nothing of a recorded object repeated.
 func TestSigtermMidRun(t *testing.T) {
 	s := need(t)
-	g := startGateway(t, s.gateway)
+	g := startGateway(t)
 	// Long enough that the stop (the library polls its flag every 100 ms)
 	// lands mid-scan.
 	const bucket, objects, records = "msd-stop", 1500, 80
@@ -190,7 +190,7 @@ func committedObject(committed map[string]bool, i int) bool {
 // reader's buffer.
 func TestQueueReaderRestart(t *testing.T) {
 	s := need(t)
-	g := startGateway(t, s.gateway)
+	g := startGateway(t)
 	const bucket, objects, records = "msd-queue", 60, 50
 	day := yesterday()
 	g.trail(t, bucket, day, objects, records)
@@ -232,7 +232,7 @@ func TestQueueReaderRestart(t *testing.T) {
 // daemon and its other modules keep running.
 func TestLibraryMissing(t *testing.T) {
 	s := need(t)
-	g := startGateway(t, s.gateway)
+	g := startGateway(t)
 	day := yesterday()
 	g.trail(t, "msd-nolib", day, 1, 1)
 	h := newHome(t, s, false, ossecConf(g, "msd-nolib", onlyAfter(day), true))
