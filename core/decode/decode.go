@@ -157,7 +157,25 @@ type Limits struct {
 	MaxLineBytes int64
 }
 
-func (l Limits) json() pyjson.Limits {
+// WithDefaults returns l with each zero field set to its default.
+func (l Limits) WithDefaults() Limits {
+	if l.MaxRecordBytes <= 0 {
+		l.MaxRecordBytes = DefaultMaxRecordBytes
+	}
+	if l.MaxRecordValues <= 0 {
+		l.MaxRecordValues = DefaultMaxRecordValues
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxLineBytes <= 0 {
+		l.MaxLineBytes = DefaultMaxLineBytes
+	}
+	return l
+}
+
+// JSON returns the limits of the JSON decoder for one record.
+func (l Limits) JSON() pyjson.Limits {
 	return pyjson.Limits{MaxValueBytes: l.MaxRecordBytes, MaxValues: l.MaxRecordValues, MaxDepth: l.MaxDepth}
 }
 

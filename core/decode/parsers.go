@@ -23,7 +23,7 @@ type emitFunc = func(*pyjson.Object) error
 // the top level has field, dict(x, source=source) for each x in it.
 func parseAWSLogs(text io.Reader, field, source string, lim Limits, emit emitFunc) error {
 	d := pyjson.NewDecoder(text)
-	d.Limits = lim.json()
+	d.Limits = lim.JSON()
 	top, err := d.DecodeStreaming(field, func(v pyjson.Value) error {
 		o, e := toDict(v)
 		if e != nil {
@@ -396,7 +396,7 @@ func serverAccessTokens(line string, keep int) ([]string, *Error) {
 func parseGuardDuty(text io.Reader, lim Limits, emit emitFunc) error {
 	return eachLine(text, lim.line(), func(line []byte) error {
 		d := pyjson.NewDecoderBytes(line)
-		d.Limits = lim.json()
+		d.Limits = lim.JSON()
 		v, err := d.Load()
 		if err != nil {
 			return jsonErr(err)
@@ -449,7 +449,7 @@ func parseCustom(text io.Reader, lim Limits, emit emitFunc, wholeRead *bool) err
 	}
 	*wholeRead = true
 	d := pyjson.NewDecoder(&macieReader{r: io.MultiReader(strings.NewReader("{"), br)})
-	d.Limits = lim.json()
+	d.Limits = lim.JSON()
 	for {
 		// Deliberate fix: whitespace between and after objects is
 		// accepted (the reference fails the whole object on it).
@@ -617,7 +617,7 @@ func parseWAF(text io.Reader, source, key string, opt Options, emit emitFunc) er
 	return eachLine(text, opt.Limits.line(), func(raw []byte) error {
 		line := strings.TrimRightFunc(string(raw), isPySpace)
 		d := pyjson.NewDecoderBytes([]byte(line))
-		d.Limits = opt.Limits.json()
+		d.Limits = opt.Limits.JSON()
 		for d.InputOffset() < int64(len(line)) {
 			v, err := d.RawDecode()
 			var le *pyjson.LimitError

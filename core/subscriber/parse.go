@@ -31,7 +31,7 @@ func (e *notJSON) Error() string { return e.err.Error() }
 func jsonLines(t io.Reader, lim decode.Limits, emit func(*pyjson.Object) error) error {
 	return eachLine(t, lim.MaxLineBytes, func(_ int64, line []byte) error {
 		d := pyjson.NewDecoderBytes(line)
-		d.Limits = jsonLimits(lim)
+		d.Limits = lim.JSON()
 		v, err := d.Load()
 		if err != nil {
 			return jsonError(err)
@@ -49,7 +49,7 @@ func jsonLines(t io.Reader, lim decode.Limits, emit func(*pyjson.Object) error) 
 // skipped as it streams by; each value is bounded by lim.
 func eachValue(t io.Reader, lim decode.Limits, fn func(pyjson.Value) error) error {
 	d := pyjson.NewDecoder(t)
-	d.Limits = jsonLimits(lim)
+	d.Limits = lim.JSON()
 	if _, ok, err := d.Peek(); err != nil || !ok {
 		return err // an empty text holds no value, and is JSON
 	}

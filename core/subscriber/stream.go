@@ -39,26 +39,7 @@ const DefaultHeldMemory = 32 << 20
 type opener func() (io.ReadCloser, error)
 
 // limits returns the run's decode limits with their defaults filled in.
-func (r *run) limits() decode.Limits {
-	l := r.env.Limits
-	if l.MaxRecordBytes <= 0 {
-		l.MaxRecordBytes = decode.DefaultMaxRecordBytes
-	}
-	if l.MaxRecordValues <= 0 {
-		l.MaxRecordValues = decode.DefaultMaxRecordValues
-	}
-	if l.MaxDepth <= 0 {
-		l.MaxDepth = decode.DefaultMaxDepth
-	}
-	if l.MaxLineBytes <= 0 {
-		l.MaxLineBytes = decode.DefaultMaxLineBytes
-	}
-	return l
-}
-
-func jsonLimits(l decode.Limits) pyjson.Limits {
-	return pyjson.Limits{MaxValueBytes: l.MaxRecordBytes, MaxValues: l.MaxRecordValues, MaxDepth: l.MaxDepth}
-}
+func (r *run) limits() decode.Limits { return r.env.Limits.WithDefaults() }
 
 // limitError is a record, line or row past one of decode.Limits: a
 // content error of its object, never a reason to try another format.
