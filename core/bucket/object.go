@@ -1,4 +1,4 @@
-package engine
+package bucket
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
+	"github.com/wazuh/aws-s3-go/core/run"
 )
 
 // fatalError ends the run whatever skip_on_error says (the reference's
@@ -74,7 +75,7 @@ func (r *bucketRun) process(ctx context.Context, o *object, budget *atomic.Int64
 	var err error
 	defer func() {
 		if v := recover(); v != nil {
-			err = panicError(v)
+			err = run.PanicError(v)
 		}
 		e.finish(err)
 	}()
