@@ -61,4 +61,3 @@ func TestReport(t *testing.T) {
 		}
 	}
 }
-
