@@ -30,11 +30,11 @@ import (
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/kind"
 	"github.com/wazuh/aws-s3-go/core/layout"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyre"
-	"github.com/wazuh/aws-s3-go/core/run"
 	"github.com/wazuh/aws-s3-go/core/send"
 	"github.com/wazuh/aws-s3-go/core/state"
 )
@@ -47,9 +47,9 @@ const Retention = 500
 // bucketRun is the state of one bucket target's run.
 type bucketRun struct {
 	t       config.Target
-	env     run.Env
+	env     host.Env
 	log     logging.Logger
-	opts    run.Options
+	opts    host.Options
 	lay     layout.Layout
 	s3      *s3.Client
 	clients *awsclient.Clients
@@ -60,7 +60,7 @@ type bucketRun struct {
 	out     *send.Path
 	today   time.Time
 	after   time.Time // only_logs_after, zero if unset
-	stats   *run.Stats
+	stats   *host.Stats
 }
 
 // unit is one iterated listing: an account and region (and flow log), or
@@ -72,10 +72,10 @@ type unit struct {
 }
 
 // Run processes bucket target t once. env must have its defaults set
-// (run.Env.Defaults). A nil error means exit 0; an *exit.Error carries the
+// (host.Env.Defaults). A nil error means exit 0; an *exit.Error carries the
 // script's exit code; a cancelled ctx returns ctx's error with the
 // progress made so far saved.
-func Run(ctx context.Context, t config.Target, env run.Env) error {
+func Run(ctx context.Context, t config.Target, env host.Env) error {
 	k, ok := kind.Lookup(strings.ToLower(t.Type))
 	if !ok {
 		return errors.New("Invalid type of bucket")

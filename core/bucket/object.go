@@ -14,9 +14,9 @@ import (
 	"github.com/wazuh/aws-s3-go/core/decode"
 	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
-	"github.com/wazuh/aws-s3-go/core/run"
 )
 
 // fatalError ends the run whatever skip_on_error says (the reference's
@@ -75,7 +75,7 @@ func (r *bucketRun) process(ctx context.Context, o *object, budget *atomic.Int64
 	var err error
 	defer func() {
 		if v := recover(); v != nil {
-			err = run.PanicError(v)
+			err = host.PanicError(v)
 		}
 		e.finish(err)
 	}()

@@ -9,8 +9,8 @@ import (
 
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/event"
+	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
-	"github.com/wazuh/aws-s3-go/core/run"
 )
 
 // object is one listed S3 object on its way through the pipeline. Fetches
@@ -150,7 +150,7 @@ func (p *pipeline) dispatch() {
 // recoverTo turns a panic in a pipeline goroutine into the end of the run.
 func (p *pipeline) recoverTo() {
 	if v := recover(); v != nil {
-		p.cancel(run.PanicError(v))
+		p.cancel(host.PanicError(v))
 	}
 }
 
@@ -183,7 +183,7 @@ func (p *pipeline) enqueue(o *object) error {
 func (p *pipeline) safeSend() (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = run.PanicError(v)
+			err = host.PanicError(v)
 		}
 	}()
 	return p.send()

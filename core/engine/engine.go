@@ -12,8 +12,8 @@ import (
 	"github.com/wazuh/aws-s3-go/core/bucket"
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/logging"
-	"github.com/wazuh/aws-s3-go/core/run"
 	"github.com/wazuh/aws-s3-go/core/service"
 	"github.com/wazuh/aws-s3-go/core/sink"
 	"github.com/wazuh/aws-s3-go/core/subscriber"
@@ -21,16 +21,16 @@ import (
 
 // Host is what a run needs from whoever hosts it: the environment every
 // runner shares.
-type Host = run.Env
+type Host = host.Env
 
-// Stats counts what runs delivered (run.Stats).
-type Stats = run.Stats
+// Stats counts what runs delivered (host.Stats).
+type Stats = host.Stats
 
-// Options bound the resources of a run (run.Options).
-type Options = run.Options
+// Options bound the resources of a run (host.Options).
+type Options = host.Options
 
 // DefaultOptions returns the options used for unset fields.
-func DefaultOptions() Options { return run.DefaultOptions() }
+func DefaultOptions() Options { return host.DefaultOptions() }
 
 // DBPath is where the state database of bucket targets lives.
 func DBPath(home string) string { return bucket.DBPath(home) }
@@ -56,7 +56,7 @@ func Run(ctx context.Context, t config.Target, h Host) (code int) {
 	start := time.Now()
 	defer func() {
 		if v := recover(); v != nil {
-			h.Log.Error(run.PanicError(v).Error())
+			h.Log.Error(host.PanicError(v).Error())
 			code = exit.Unknown
 		}
 		h.Stats.Delivered.Add(delivered.Bytes())

@@ -1,8 +1,8 @@
-// Package run holds what the three runners (bucket, service, subscriber)
+// Package host holds what the three runners (bucket, service, subscriber)
 // share: the environment a host gives a run, its resource options and the
 // counters a run adds to. It imports no runner, so every runner and the
 // engine that dispatches to them can import it.
-package run
+package host
 
 import (
 	"fmt"
