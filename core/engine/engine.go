@@ -67,7 +67,7 @@ func Run(ctx context.Context, t config.Target, h Host) (code int) {
 	case config.KindBucket:
 		err = bucket.Run(ctx, t, h)
 	case config.KindService:
-		err = service.Run(ctx, t, service.Env{Home: h.Home, Version: h.Version, Log: h.Log, Sink: h.Sink, Now: h.Now, Events: &h.Stats.Events})
+		err = service.Run(ctx, t, service.Env{Env: h})
 	case config.KindSubscriber:
 		err = subscriber.Run(ctx, t, subscriber.Env{Log: h.Log, Sink: h.Sink, Workers: h.Options.Workers, Events: &h.Stats.Events, Objects: &h.Stats.Objects, Bytes: &h.Stats.Bytes})
 	default:
