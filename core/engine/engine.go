@@ -69,7 +69,7 @@ func Run(ctx context.Context, t config.Target, h Host) (code int) {
 	case config.KindService:
 		err = service.Run(ctx, t, service.Env{Env: h})
 	case config.KindSubscriber:
-		err = subscriber.Run(ctx, t, subscriber.Env{Log: h.Log, Sink: h.Sink, Workers: h.Options.Workers, Events: &h.Stats.Events, Objects: &h.Stats.Objects, Bytes: &h.Stats.Bytes})
+		err = subscriber.Run(ctx, t, subscriber.Env{Env: h})
 	default:
 		err = exit.Errorf(exit.Unknown, "Unknown target kind %q.", t.Kind)
 	}
