@@ -29,15 +29,6 @@ type Stats = host.Stats
 // Options bound the resources of a run (host.Options).
 type Options = host.Options
 
-// DefaultOptions returns the options used for unset fields.
-func DefaultOptions() Options { return host.DefaultOptions() }
-
-// DBPath is where the state database of bucket targets lives.
-func DBPath(home string) string { return bucket.DBPath(home) }
-
-// Retention is how many rows per unit the bucket maintenance keeps at least.
-const Retention = bucket.Retention
-
 // Run processes t once and returns the Python script's exit code for the
 // same outcome (0 success). It returns promptly when ctx is cancelled,
 // leaving the state database consistent; a cancelled run returns 2, the
