@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wazuh/aws-s3-go/core/engine"
+	"github.com/wazuh/aws-s3-go/core/bucket"
 	"github.com/wazuh/aws-s3-go/core/kind"
 	"github.com/wazuh/aws-s3-go/core/layout"
 	"github.com/wazuh/aws-s3-go/core/state"
@@ -50,7 +50,7 @@ func status(home string, asJSON bool, now time.Time, stdout, stderr io.Writer) i
 	ctx, cancel := context.WithTimeout(context.Background(), statusTimeout)
 	defer cancel()
 	var dbs []dbStatus
-	for _, path := range []string{engine.DBPath(home), filepath.Join(home, "wodles", "aws", "aws_services.db")} {
+	for _, path := range []string{bucket.DBPath(home), filepath.Join(home, "wodles", "aws", "aws_services.db")} {
 		d := dbStatus{Path: path, Groups: []groupStatus{}}
 		groups, err := state.ReadStatus(ctx, path, regionOf)
 		switch {

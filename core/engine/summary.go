@@ -8,30 +8,6 @@ import (
 	"github.com/wazuh/aws-s3-go/core/config"
 )
 
-// Saw notes that an object last modified at modified was processed, so the
-// summary can name the newest one and how far behind now it is.
-func (s *Stats) Saw(key string, modified time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.newestKey == "" || modified.After(s.newestAt) || (modified.Equal(s.newestAt) && key > s.newestKey) {
-		s.newestKey, s.newestAt = key, modified
-	}
-}
-
-// Newest returns the newest object Saw was told about since the latest
-// run started ("" if none).
-func (s *Stats) Newest() (key string, modified time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.newestKey, s.newestAt
-}
-
-func (s *Stats) resetNewest() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.newestKey, s.newestAt = "", time.Time{}
-}
-
 // counts is a snapshot of Stats.
 type counts struct {
 	objects, events, bytes, delivered, skipped int64
@@ -39,7 +15,7 @@ type counts struct {
 	newestAt                                   time.Time
 }
 
-func (s *Stats) counts() counts {
+func snapshot(s *Stats) counts {
 	c := counts{objects: s.Objects.Load(), events: s.Events.Load(), bytes: s.Bytes.Load(),
 		delivered: s.Delivered.Load(), skipped: s.Skipped.Load()}
 	c.newestKey, c.newestAt = s.Newest()

@@ -109,7 +109,7 @@ func runCloudWatch(ctx context.Context, t config.Target, env Env, clients *awscl
 	if err != nil {
 		return err
 	}
-	r := &cwRun{t: t, env: env, log: env.Log, db: d, filter: f, out: send.New(env.Sink, env.Log, env.Events)}
+	r := &cwRun{t: t, env: env, log: env.Log, db: d, filter: f, out: send.New(env.Sink, env.Log, &env.Stats.Events)}
 	for _, g := range t.LogGroups {
 		if g != "" {
 			r.groups = append(r.groups, g)

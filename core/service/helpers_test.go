@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wazuh/aws-s3-go/core/config"
+	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/tests/fixture"
 )
@@ -64,8 +65,9 @@ func runOnce(t *testing.T, home string, tg config.Target, now time.Time) (error,
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err := Run(ctx, tg, Env{
-		Home: home, Version: "5.1.0", Log: logging.NewScript(&out, 3), Sink: sk,
-		Now: func() time.Time { return now }, Loc: time.UTC,
+		Env: host.Env{Home: home, Version: "5.1.0", Log: logging.NewScript(&out, 3), Sink: sk,
+			Now: func() time.Time { return now }},
+		Loc: time.UTC,
 	})
 	return err, sk.take(), out.String()
 }

@@ -151,7 +151,7 @@ func (r *inspectorRun) findings(ctx context.Context, region string, from, to tim
 			StartInclusive: aws.Time(from), EndInclusive: aws.Time(to),
 		}}},
 	}
-	path := send.New(r.env.Sink, r.log, r.env.Events)
+	path := send.New(r.env.Sink, r.log, &r.env.Stats.Events)
 	sent := 0
 	for {
 		var body []byte

@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -27,25 +26,20 @@ import (
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/logging"
-	"github.com/wazuh/aws-s3-go/core/sink"
 	"github.com/wazuh/aws-s3-go/core/state"
 )
 
 // Env is what a service run needs from its host.
 type Env struct {
-	Home    string         // Wazuh installation directory
-	Version string         // metadata version row; "" = ask <Home>/bin/wazuh-control info
-	Log     logging.Logger // nil discards
-	Sink    sink.Sink
-	// Now returns the current time; nil means time.Now.
-	Now func() time.Time
+	// host.Env is what every runner gets from its host; a service run
+	// counts only the events the sink accepted in its Stats.
+	host.Env
 	// Loc is the zone finding timestamps are rendered in. botocore gives
 	// them in the host's local zone (and the script then appends "Z" to
 	// createdAt/updatedAt regardless); nil means time.Local.
 	Loc *time.Location
-	// Events, when set, counts the events the sink accepted.
-	Events *atomic.Int64
 	// AWSConfig is the file the script reads a default region from when
 	// no regions are configured; "" means ~/.aws/config.
 	AWSConfig string
@@ -68,8 +62,8 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 	if env.Loc == nil {
 		env.Loc = time.Local
 	}
-	if env.Events == nil {
-		env.Events = new(atomic.Int64)
+	if env.Stats == nil {
+		env.Stats = &host.Stats{}
 	}
 	if env.Sink == nil {
 		return errors.New("service: no sink")

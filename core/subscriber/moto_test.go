@@ -22,6 +22,7 @@ import (
 
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/sink"
 	"github.com/wazuh/aws-s3-go/tests/fixture"
 )
@@ -214,7 +215,7 @@ func target(m *moto, typ, queue string) config.Target {
 }
 
 func env(m *moto, s sink.Sink) Env {
-	return Env{Sink: s, SQSEndpoint: m.url, Wait: -1}
+	return Env{Env: host.Env{Sink: s}, SQSEndpoint: m.url, Wait: -1}
 }
 
 func gz(s string) []byte {
@@ -443,7 +444,7 @@ func TestArguments(t *testing.T) {
 		{config.Target{Type: "security_lake", Queue: "q", IAMRoleARN: "arn:aws:iam::1:role/r"}, exit.SQSFailure},
 		{config.Target{Type: "other", Queue: "q"}, exit.InvalidType},
 	} {
-		err := Run(context.Background(), c.tg, Env{Sink: sink.NewWriter(&bytes.Buffer{})})
+		err := Run(context.Background(), c.tg, Env{Env: host.Env{Sink: sink.NewWriter(&bytes.Buffer{})}})
 		if got := exitCode(err); got != c.code {
 			t.Errorf("%+v: exit %d (%v), want %d", c.tg, got, err, c.code)
 		}

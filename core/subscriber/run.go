@@ -7,7 +7,6 @@ import (
 	"io"
 	"regexp"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -64,7 +63,7 @@ type run struct {
 }
 
 // DefaultWorkers is how many messages of a batch are processed at once
-// when Env.Workers is 0: as many as the engine fetches bucket objects.
+// when Env.Options.Workers is 0: as many as the engine fetches bucket objects.
 const DefaultWorkers = 8
 
 // route is one object a notification points to.
@@ -185,8 +184,8 @@ func (r *run) batch(ctx context.Context, msgs []sqstypes.Message) error {
 
 // workers is how many messages of a batch are processed at once.
 func (r *run) workers() int {
-	if r.env.Workers > 0 {
-		return r.env.Workers
+	if r.env.Options.Workers > 0 {
+		return r.env.Options.Workers
 	}
 	return DefaultWorkers
 }
@@ -398,7 +397,7 @@ func (r *run) object(ctx context.Context, rt route) error {
 	body := &countingReader{r: out.Body}
 	ra, size, release, err := spool(body, r.parquetMemory(), r.env.TempDir)
 	out.Body.Close()
-	add(r.env.Bytes, body.n)
+	r.env.Stats.Bytes.Add(body.n)
 	if err != nil {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
@@ -469,7 +468,7 @@ func (r *run) object(ctx context.Context, rt route) error {
 			return &objectError{fmt.Errorf("Failed to read again the local copy of the object %s in bucket %s: %w", rt.key, rt.bucket, err)}
 		}
 	}
-	add(r.env.Objects, 1)
+	r.env.Stats.Objects.Add(1)
 	return nil
 }
 
@@ -563,12 +562,6 @@ func (r *run) emit(ctx context.Context, data []byte) error {
 
 // path is the run's send path, made on first use.
 func (r *run) path() *send.Path {
-	r.pathOnce.Do(func() { r.out = send.New(r.env.Sink, r.log, r.env.Events) })
+	r.pathOnce.Do(func() { r.out = send.New(r.env.Sink, r.log, &r.env.Stats.Events) })
 	return r.out
-}
-
-func add(c *atomic.Int64, n int64) {
-	if c != nil {
-		c.Add(n)
-	}
 }

@@ -39,7 +39,7 @@ func (r *run) lakeObject(ctx context.Context, rt route) error {
 	body := &countingReader{r: out.Body}
 	ra, size, release, err := spool(body, r.parquetMemory(), r.env.TempDir)
 	out.Body.Close()
-	add(r.env.Bytes, body.n)
+	r.env.Stats.Bytes.Add(body.n)
 	if err != nil {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
@@ -73,7 +73,7 @@ func (r *run) lakeObject(ctx context.Context, rt route) error {
 	}
 	r.log.Debug(2, fmt.Sprintf("Found %d events in file %s", found, rt.key))
 	r.log.Debug(2, fmt.Sprintf("%d events sent to Analysisd", found))
-	add(r.env.Objects, 1)
+	r.env.Stats.Objects.Add(1)
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 	"github.com/wazuh/aws-s3-go/core/sink"
@@ -187,7 +188,7 @@ func TestSecurityLakeArguments(t *testing.T) {
 	} {
 		tg := full
 		c.clear(&tg)
-		err := Run(context.Background(), tg, Env{Sink: sink.NewWriter(&bytes.Buffer{})})
+		err := Run(context.Background(), tg, Env{Env: host.Env{Sink: sink.NewWriter(&bytes.Buffer{})}})
 		if got := exitCode(err); got != exit.SQSFailure || err.Error() != c.msg {
 			t.Errorf("no %s: exit %d %q, want %d %q", name, got, err, exit.SQSFailure, c.msg)
 		}

@@ -174,7 +174,7 @@ func TestHeldOverflow(t *testing.T) {
 		}
 		var out, log bytes.Buffer
 		e := env(m, sink.NewWriter(&out))
-		e.Workers = 1 // one order of objects
+		e.Options.Workers = 1 // one order of objects
 		e.HeldMemory = held
 		e.Limits.MaxRecordBytes = 4096
 		e.Log = logging.NewScript(&log, 0)

@@ -21,7 +21,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -35,9 +34,9 @@ import (
 	"github.com/wazuh/aws-s3-go/core/decode"
 	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyre"
-	"github.com/wazuh/aws-s3-go/core/sink"
 )
 
 // DefaultWait is the long-poll time of each ReceiveMessage (the
@@ -50,8 +49,12 @@ const MaxMessages = 10
 
 // Env is what a run needs from its host.
 type Env struct {
-	Log  logging.Logger
-	Sink sink.Sink
+	// host.Env is what every runner gets from its host. A subscriber uses
+	// its Log, Sink, Options.Workers (how many messages of a batch are
+	// processed at once; 0 means DefaultWorkers) and Stats (the events
+	// accepted by the sink, the objects fully sent and the bytes read from
+	// S3).
+	host.Env
 	// Wait is the long-poll time of each receive: 0 means DefaultWait, a
 	// negative value no wait (tests).
 	Wait time.Duration
@@ -77,16 +80,10 @@ type Env struct {
 	// fields mean their defaults). Past a limit the object fails with a
 	// parse error naming the limit.
 	Limits decode.Limits
-	// Workers is how many messages of a batch are processed at once; 0
-	// means DefaultWorkers.
-	Workers int
 	// Visibility is the queue's visibility timeout, for agents whose IAM
 	// policy does not allow sqs:GetQueueAttributes: 0 reads it from the
 	// queue (DefaultVisibility when that fails).
 	Visibility time.Duration
-	// Events, Objects and Bytes, when set, count the events accepted by
-	// the sink, the objects fully sent and the bytes read from S3.
-	Events, Objects, Bytes *atomic.Int64
 }
 
 // Run reads the queue of t until a receive returns no new message, and
@@ -95,6 +92,9 @@ type Env struct {
 func Run(ctx context.Context, t config.Target, env Env) error {
 	if env.Log == nil {
 		env.Log = logging.Discard{}
+	}
+	if env.Stats == nil {
+		env.Stats = &host.Stats{}
 	}
 	switch t.Type {
 	case "buckets", "security_hub":

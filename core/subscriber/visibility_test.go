@@ -139,7 +139,7 @@ func TestDeadLetter(t *testing.T) {
 }
 
 // The messages of a batch are processed concurrently, no more than
-// Env.Workers at once, and an object's events stay together.
+// Env.Options.Workers at once, and an object's events stay together.
 func TestBatchConcurrency(t *testing.T) {
 	m := startMoto(t)
 	m.bucket(t, "logs")
@@ -156,7 +156,7 @@ func TestBatchConcurrency(t *testing.T) {
 	s := sink.NewSocket(q.path, nil)
 	defer s.Close()
 	e := env(m, s)
-	e.Workers = 3
+	e.Options.Workers = 3
 	if err := Run(context.Background(), tg, e); err != nil {
 		t.Fatal(err)
 	}

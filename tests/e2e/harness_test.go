@@ -16,6 +16,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/wazuh/aws-s3-go/core/bucket"
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/engine"
 	"github.com/wazuh/aws-s3-go/core/logging"
@@ -82,7 +83,7 @@ func (e *env) argv(bucket, typ string, extra ...string) []string {
 	return append([]string{"--bucket", bucket, "--service_endpoint", e.s3.URL, "--type", typ, "--debug", "2"}, extra...)
 }
 
-func (e *env) dbPath() string { return engine.DBPath(e.home) }
+func (e *env) dbPath() string { return bucket.DBPath(e.home) }
 
 // runResult is how one in-process run ended.
 type runResult struct {

@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/wazuh/aws-s3-go/core/bucket"
 	"github.com/wazuh/aws-s3-go/core/engine"
 	"github.com/wazuh/aws-s3-go/tests/fixture"
 )
@@ -327,12 +328,12 @@ DELETE FROM cloudtrail
 WHERE bucket_path=:bucket_path AND aws_account_id=:aws_account_id AND aws_region=:aws_region AND
   log_key <= (SELECT log_key FROM cloudtrail
               WHERE bucket_path=:bucket_path AND aws_account_id=:aws_account_id AND aws_region=:aws_region
-              ORDER BY log_key DESC LIMIT 1 OFFSET :retain_db_records);`, append(g, sql.Named("retain_db_records", engine.Retention))...)
+              ORDER BY log_key DESC LIMIT 1 OFFSET :retain_db_records);`, append(g, sql.Named("retain_db_records", retention))...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := res.RowsAffected(); n != old-engine.Retention {
-		t.Fatalf("the reference's trim deleted %d rows, want %d", n, old-engine.Retention)
+	if n, _ := res.RowsAffected(); n != old-retention {
+		t.Fatalf("the reference's trim deleted %d rows, want %d", n, old-retention)
 	}
 	db.Close()
 
@@ -391,3 +392,7 @@ func TestObjectChangedBetweenPasses(t *testing.T) {
 	l.checkExactlyOnce(t)
 	checkKeys(t, e, keys)
 }
+
+// retention is the bucket runner's trim floor (bucket.Retention), named
+// apart from the tests' bucket variables.
+const retention = bucket.Retention

@@ -1,4 +1,4 @@
-package engine
+package bucket
 
 import (
 	"context"

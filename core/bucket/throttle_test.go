@@ -1,4 +1,4 @@
-package engine_test
+package bucket_test
 
 import (
 	"bytes"

@@ -1,9 +1,21 @@
-package engine
+// Package bucket runs one bucket target the way one invocation of the
+// Python script did: list, fetch, decode, filter/reformat, send, record —
+// concurrently, returning errors that carry the script's exit code.
+//
+// Objects are fetched and decoded concurrently (a limit that grows while
+// S3's latency dominates and halves when S3 throttles, aimd.go) while a
+// single sender delivers them in listing order; an object's row is written
+// only after every one of its events was accepted by the sink, and rows are
+// committed in key order, so the marker the next run starts after never
+// passes an object that was not delivered.
+package bucket
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -18,6 +30,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/kind"
 	"github.com/wazuh/aws-s3-go/core/layout"
 	"github.com/wazuh/aws-s3-go/core/logging"
@@ -34,9 +47,9 @@ const Retention = 500
 // bucketRun is the state of one bucket target's run.
 type bucketRun struct {
 	t       config.Target
-	h       Host
+	env     host.Env
 	log     logging.Logger
-	opts    Options
+	opts    host.Options
 	lay     layout.Layout
 	s3      *s3.Client
 	clients *awsclient.Clients
@@ -47,7 +60,7 @@ type bucketRun struct {
 	out     *send.Path
 	today   time.Time
 	after   time.Time // only_logs_after, zero if unset
-	stats   *Stats
+	stats   *host.Stats
 }
 
 // unit is one iterated listing: an account and region (and flow log), or
@@ -58,7 +71,11 @@ type unit struct {
 	group                    state.Group
 }
 
-func runBucket(ctx context.Context, t config.Target, h Host) error {
+// Run processes bucket target t once. env must have its defaults set
+// (host.Env.Defaults). A nil error means exit 0; an *exit.Error carries the
+// script's exit code; a cancelled ctx returns ctx's error with the
+// progress made so far saved.
+func Run(ctx context.Context, t config.Target, env host.Env) error {
 	k, ok := kind.Lookup(strings.ToLower(t.Type))
 	if !ok {
 		return errors.New("Invalid type of bucket")
@@ -67,11 +84,11 @@ func runBucket(ctx context.Context, t config.Target, h Host) error {
 		return err
 	}
 	r := &bucketRun{
-		t: t, h: h, log: h.Log, opts: h.Options,
+		t: t, env: env, log: env.Log, opts: env.Options,
 		lay:   layout.Layout{Kind: k, Bucket: t.Bucket, Prefix: t.Prefix, Suffix: t.Suffix, Org: t.OrganizationID},
-		out:   send.New(h.Sink, h.Log, nil),
-		today: h.Now().UTC().Truncate(24 * time.Hour),
-		stats: h.Stats,
+		out:   send.New(env.Sink, env.Log, nil),
+		today: env.Now().UTC().Truncate(24 * time.Hour),
+		stats: env.Stats,
 	}
 	if t.OnlyLogsAfter != "" {
 		d, err := time.Parse("20060102", t.OnlyLogsAfter)
@@ -91,7 +108,7 @@ func runBucket(ctx context.Context, t config.Target, h Host) error {
 		}
 		r.discard = event.NewDiscard(t.DiscardField, pattern, re)
 	}
-	r.builder = &event.Builder{Type: k.Name, Bucket: t.Bucket, Alias: t.AccountAlias, Log: h.Log}
+	r.builder = &event.Builder{Type: k.Name, Bucket: t.Bucket, Alias: t.AccountAlias, Log: env.Log}
 	if err := r.connect(ctx); err != nil {
 		return err
 	}
@@ -144,15 +161,15 @@ func (r *bucketRun) connect(ctx context.Context) error {
 }
 
 func (r *bucketRun) openState(ctx context.Context) error {
-	version := r.h.Version
+	version := r.env.Version
 	if version == "" {
-		v, err := state.WazuhVersion(ctx, r.h.Home)
+		v, err := state.WazuhVersion(ctx, r.env.Home)
 		if err != nil {
 			return exit.Errorf(exit.Unknown, "%s", err)
 		}
 		version = v
 	}
-	db, err := state.OpenScope(ctx, DBPath(r.h.Home), "bucket "+r.t.Bucket, version, r.log)
+	db, err := state.OpenScope(ctx, DBPath(r.env.Home), "bucket "+r.t.Bucket, version, r.log)
 	if err != nil {
 		return r.stateErr(err)
 	}
@@ -567,4 +584,29 @@ func (r *bucketRun) maintain(u *unit) error {
 		return r.stateErr(err)
 	}
 	return nil
+}
+
+// DBPath is where the state database of bucket targets lives.
+func DBPath(home string) string { return filepath.Join(home, "wodles", "aws", "s3_cloudtrail.db") }
+
+// checkRegions is the script's run-time membership check (exit 22, the
+// message only in debug mode).
+func checkRegions(regions []string) error {
+	for _, r := range regions {
+		if !config.KnownRegion(r) {
+			return &exit.Error{Code: exit.InvalidRegion, Msg: fmt.Sprintf("+++ ERROR: Invalid region '%s'", r), DebugLevel: 1}
+		}
+	}
+	return nil
+}
+
+// hasAWSConfig reports whether the user's ~/.aws/config exists (only for
+// the reference's debug line about retries).
+func hasAWSConfig() bool {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(home, ".aws", "config"))
+	return err == nil
 }

@@ -1,4 +1,4 @@
-package engine
+package bucket
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/decode"
 	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
@@ -74,7 +75,7 @@ func (r *bucketRun) process(ctx context.Context, o *object, budget *atomic.Int64
 	var err error
 	defer func() {
 		if v := recover(); v != nil {
-			err = panicError(v)
+			err = host.PanicError(v)
 		}
 		e.finish(err)
 	}()

@@ -1,4 +1,4 @@
-package engine
+package bucket
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/event"
+	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
@@ -149,7 +150,7 @@ func (p *pipeline) dispatch() {
 // recoverTo turns a panic in a pipeline goroutine into the end of the run.
 func (p *pipeline) recoverTo() {
 	if v := recover(); v != nil {
-		p.cancel(panicError(v))
+		p.cancel(host.PanicError(v))
 	}
 }
 
@@ -182,7 +183,7 @@ func (p *pipeline) enqueue(o *object) error {
 func (p *pipeline) safeSend() (err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			err = panicError(v)
+			err = host.PanicError(v)
 		}
 	}()
 	return p.send()
