@@ -145,8 +145,8 @@ typedef int (*aws_s3_send_callback)(const char *location, const char *payload);
 
 /*
  * Log callback with the line's origin in the library: file relative to the
- * project ("core/engine/engine.go"), line, and function
- * ("engine.(*run).fetch"), for hosts whose log lines name a source
+ * project ("core/bucket/object.go"), line, and function
+ * ("bucket.(*bucketRun).fetch"), for hosts whose log lines name a source
  * location (Wazuh's _mtinfo(tag, file, line, func, ...)). level and tag
  * as for aws_s3_log_callback; every string is valid only during the call.
  */
