@@ -343,7 +343,7 @@ func csvEvents(text string, d pycsv.Dialect) ([]*pyjson.Object, error) {
 			}
 			o.Set(nullKey, rest)
 		}
-		o.Set("source", "custom")
+		o.Set("source", source)
 		out = append(out, o)
 	}
 }

@@ -89,6 +89,10 @@ func skipPySpace(d *pyjson.Decoder) (bool, error) {
 	}
 }
 
+// source is the "source" of every event of the buckets subscriber, as the
+// reference sets it (its custom bucket type's).
+const source = "custom"
+
 // concatenated emits each object's "detail" (or the object) with source
 // "custom".
 func concatenated(t io.Reader, lim decode.Limits, emit func(*pyjson.Object) error) error {
@@ -103,7 +107,7 @@ func concatenated(t io.Reader, lim decode.Limits, emit func(*pyjson.Object) erro
 				return &parseError{fmt.Sprintf("a \"detail\" member is a %s, not an object", pyjson.TypeName(d))}
 			}
 		}
-		o.Set("source", "custom")
+		o.Set("source", source)
 		return emit(o)
 	})
 }

@@ -245,7 +245,7 @@ func textLines(t io.Reader, max int64, emit func(*pyjson.Object) error) error {
 		for _, s := range splitLines(string(line)) {
 			o := pyjson.NewObject(2)
 			o.Set("full_log", s)
-			o.Set("source", "custom")
+			o.Set("source", source)
 			if err := emit(o); err != nil {
 				return err
 			}
