@@ -301,7 +301,7 @@ func guessDelimiter(sample string) (rune, bool) {
 const nullKey = "null"
 
 // csvEvents is csv.DictReader over text with d, each row without its None
-// values and with source "custom", as the reference builds them. A
+// values and with the source constant, as the reference builds them. A
 // csv.Error (a field past csv.field_size_limit) fails the object as it
 // failed the reference.
 func csvEvents(text string, d pycsv.Dialect) ([]*pyjson.Object, error) {

@@ -237,7 +237,7 @@ func (p plan) run(open opener, emit func(*pyjson.Object) error) error {
 }
 
 // textLines is the plain-text fallback: each line (str.splitlines) an
-// event {"full_log": line, "source": "custom"}.
+// event {"full_log": line, "source": source}.
 func textLines(t io.Reader, max int64, emit func(*pyjson.Object) error) error {
 	return eachLine(t, max, func(_ int64, line []byte) error {
 		// Only '\n' ends a line of the text; splitlines also splits at
