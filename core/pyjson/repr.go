@@ -105,20 +105,7 @@ func AppendReprString(dst []byte, s string) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			switch {
-			case c == quote || c == '\\':
-				dst = append(dst, '\\', c)
-			case c == '\t':
-				dst = append(dst, '\\', 't')
-			case c == '\n':
-				dst = append(dst, '\\', 'n')
-			case c == '\r':
-				dst = append(dst, '\\', 'r')
-			case c < ' ' || c == 0x7f:
-				dst = appendEsc(dst, 'x', rune(c), 2)
-			default:
-				dst = append(dst, c)
-			}
+			dst = appendByteRepr(dst, c, quote)
 			i++
 			continue
 		}
@@ -184,22 +171,28 @@ func ReprBytes(b []byte) string {
 	dst := make([]byte, 0, len(b)+3)
 	dst = append(dst, 'b', quote)
 	for _, c := range b {
-		switch {
-		case c == quote || c == '\\':
-			dst = append(dst, '\\', c)
-		case c == '\t':
-			dst = append(dst, '\\', 't')
-		case c == '\n':
-			dst = append(dst, '\\', 'n')
-		case c == '\r':
-			dst = append(dst, '\\', 'r')
-		case c < ' ' || c >= 0x7f:
-			dst = appendEsc(dst, 'x', rune(c), 2)
-		default:
-			dst = append(dst, c)
-		}
+		dst = appendByteRepr(dst, c, quote)
 	}
 	return string(append(dst, quote))
+}
+
+// appendByteRepr appends byte c as Python prints it inside a str or bytes
+// repr quoted with quote. Bytes from 0x7f up print as \xhh; a str passes
+// only its ASCII bytes here.
+func appendByteRepr(dst []byte, c, quote byte) []byte {
+	switch {
+	case c == quote || c == '\\':
+		return append(dst, '\\', c)
+	case c == '\t':
+		return append(dst, '\\', 't')
+	case c == '\n':
+		return append(dst, '\\', 'n')
+	case c == '\r':
+		return append(dst, '\\', 'r')
+	case c < ' ' || c >= 0x7f:
+		return appendEsc(dst, 'x', rune(c), 2)
+	}
+	return append(dst, c)
 }
 
 func appendEsc(dst []byte, kind byte, r rune, width int) []byte {
