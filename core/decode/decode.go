@@ -159,18 +159,9 @@ type Limits struct {
 
 // WithDefaults returns l with each zero field set to its default.
 func (l Limits) WithDefaults() Limits {
-	if l.MaxRecordBytes <= 0 {
-		l.MaxRecordBytes = DefaultMaxRecordBytes
-	}
-	if l.MaxRecordValues <= 0 {
-		l.MaxRecordValues = DefaultMaxRecordValues
-	}
-	if l.MaxDepth <= 0 {
-		l.MaxDepth = DefaultMaxDepth
-	}
-	if l.MaxLineBytes <= 0 {
-		l.MaxLineBytes = DefaultMaxLineBytes
-	}
+	j := l.JSON().WithDefaults()
+	l.MaxRecordBytes, l.MaxRecordValues, l.MaxDepth = j.MaxValueBytes, j.MaxValues, j.MaxDepth
+	l.MaxLineBytes = l.line()
 	return l
 }
 

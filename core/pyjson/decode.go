@@ -67,7 +67,8 @@ type Limits struct {
 	MaxDepth      int   // nesting of objects and arrays
 }
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults returns l with each zero field set to its default.
+func (l Limits) WithDefaults() Limits {
 	if l.MaxValueBytes <= 0 {
 		l.MaxValueBytes = DefaultMaxValueBytes
 	}
@@ -140,7 +141,7 @@ func NewDecoderBytes(b []byte) *Decoder {
 
 // begin starts accounting a value at the current position.
 func (d *Decoder) begin() {
-	d.lim = d.Limits.withDefaults()
+	d.lim = d.Limits.WithDefaults()
 	d.start = d.base + int64(d.pos)
 	d.values = 0
 }
