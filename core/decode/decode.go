@@ -6,7 +6,7 @@
 //
 // Use Open to get the object's text and Events to parse it. Failures are
 // returned as *Error, classified the way the reference's get_log_file
-// classifies Python exceptions (§5.3).
+// classifies Python exceptions (§5.3); the caller picks the exit code.
 package decode
 
 import (

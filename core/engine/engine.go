@@ -1,7 +1,8 @@
 // Package engine runs one target the way one invocation of the Python
 // script did: it hands the target to its runner (bucket, service or
-// subscriber), maps what the runner returned to the script's exit code and
-// log line, and ends every run with one summary line.
+// subscriber), reports what the runner returned with the script's exit
+// code and log line (core/exit holds the mapping), and ends every run with
+// one summary line.
 package engine
 
 import (

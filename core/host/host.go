@@ -1,7 +1,8 @@
 // Package host holds what the three runners (bucket, service, subscriber)
 // share: the environment a host gives a run, its resource options and the
-// counters a run adds to. It imports no runner, so every runner and the
-// engine that dispatches to them can import it.
+// counters a run adds to, and *Error, what a runner reports that is neither
+// AWS's nor the state database's. It imports no runner, so every runner and
+// the engine that dispatches to them can import it.
 package host
 
 import (

@@ -2,8 +2,8 @@
 // queue: encode under the queue's size policy, log what the reference
 // logged (the oversize line at level 1, the event at level 3), hand it to
 // the sink, count it, and turn a sink failure into the error every runner
-// returns. The bucket runner, the services and the subscriber all send
-// through a Path, so the wording and the exit code cannot drift between
+// returns (*Error). The bucket runner, the services and the subscriber all
+// send through a Path, so the wording and the outcome cannot drift between
 // them.
 //
 // A Path takes a message (*pyjson.Object), an event already encoded (the

@@ -9,6 +9,9 @@
 // durable only after the caller recorded it: an interrupted run keeps what
 // it finished. All access goes through one SQLite connection, so many
 // goroutines may share a DB and reads see rows not yet committed.
+//
+// Failures are *Error, whose Kind says which step failed (query, create,
+// lock, cleanup); core/exit picks the exit code.
 package state
 
 import (
