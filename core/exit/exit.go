@@ -26,7 +26,7 @@ import (
 const (
 	OK            = 0
 	Unknown       = 1
-	Arguments     = 2 // argparse errors, and SIGINT
+	Arguments     = 2 // argparse errors, and SIGINT (also a run stopped by shutdown)
 	Credentials   = 3
 	SQLite        = 5
 	CreateDB      = 6
@@ -149,6 +149,14 @@ func codeOf(err error) (int, bool) {
 			return InvalidRegion, true
 		case config.MissingSubscriberArg:
 			return SQSFailure, true
+		}
+		return Arguments, true
+	case *config.ArgvError:
+		switch e.Kind {
+		case config.ArgvHelp:
+			return OK, true
+		case config.ArgvInvalid:
+			return Unknown, true
 		}
 		return Arguments, true
 	}

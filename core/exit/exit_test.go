@@ -49,6 +49,10 @@ func TestOf(t *testing.T) {
 		_, err := config.FromJSON([]byte(json))
 		return err
 	}
+	argvErr := func(args []string) error {
+		_, err := config.ParseArgv("aws-s3", args)
+		return err
+	}
 	sendErr := send.New(sink.NewWriter(failWriter{}), nil, nil).Event(context.Background(), []byte("{}"))
 	cases := []struct {
 		name  string
@@ -81,6 +85,9 @@ func TestOf(t *testing.T) {
 		{"marker", host.Errorf(host.BadMarker, "no date"), Throttling, "no date", 0},
 		{"debug only", &host.Quiet{Level: 1, Err: host.Errorf(host.InvalidRegion, "+++ ERROR: Invalid region 'x'")}, InvalidRegion, "+++ ERROR: Invalid region 'x'", 1},
 		{"wrapped", fmt.Errorf("object k: %w", host.Errorf(host.MissingArgument, "no queue")), SQSFailure, "object k: no queue", 0},
+		{"usage", argvErr([]string{"-b"}), Arguments, "argument -b/--bucket: expected one argument", 0},
+		{"help", argvErr([]string{"-h"}), OK, "", 0},
+		{"checked after parsing", argvErr([]string{"-b", "abc", "-d", "two"}), Unknown, "invalid literal for int()", 0},
 		{"outermost wins", awsclient.Errorf(awsclient.Query, &send.Error{Err: errors.New("x")}, "q"), S3Query, "q", 0},
 	}
 	for _, c := range cases {
