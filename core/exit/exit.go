@@ -62,15 +62,17 @@ type Outcome struct {
 
 // Of returns the outcome of a run that ended with err, and false when err
 // is none of the failures the script told apart (see Unexpected). Msg is
-// err's text; the code is that of the first typed error in err's chain.
+// err's text; the code is that of the first typed error in err's chain,
+// and a *host.Quiet above it makes the line a debug line.
 func Of(err error) (Outcome, bool) {
+	var o Outcome
 	for e := err; e != nil; e = errors.Unwrap(e) {
+		if q, ok := e.(*host.Quiet); ok {
+			o.Debug = q.Level
+			continue
+		}
 		if code, ok := codeOf(e); ok {
-			o := Outcome{Code: code, Msg: err.Error()}
-			var q *host.Quiet
-			if errors.As(err, &q) {
-				o.Debug = q.Level
-			}
+			o.Code, o.Msg = code, err.Error()
 			return o, true
 		}
 	}

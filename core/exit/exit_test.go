@@ -88,6 +88,7 @@ func TestOf(t *testing.T) {
 		{"usage", argvErr([]string{"-b"}), Arguments, "argument -b/--bucket: expected one argument", 0},
 		{"help", argvErr([]string{"-h"}), OK, "", 0},
 		{"checked after parsing", argvErr([]string{"-b", "abc", "-d", "two"}), Unknown, "invalid literal for int()", 0},
+		{"quiet below the error", &host.Error{Kind: host.EmptyBucket, Msg: "x", Err: &host.Quiet{Level: 1, Err: errors.New("y")}}, EmptyBucket, "x", 0},
 		{"outermost wins", awsclient.Errorf(awsclient.Query, &send.Error{Err: errors.New("x")}, "q"), S3Query, "q", 0},
 	}
 	for _, c := range cases {
