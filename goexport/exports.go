@@ -8,7 +8,6 @@ import "C"
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/engine"
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/sink"
 )
@@ -28,22 +28,13 @@ const (
 	codeBusy     = C.AWS_S3_EBUSY
 )
 
-// exitCoder is an error that carries the Python script's exit code for
-// itself.
-type exitCoder interface{ ExitCode() int }
-
 // targetCode is the code aws_s3_run returns when target_json is rejected:
-// the error's own exit code if it has one; a value that ossec.conf or the
-// script would reject (*config.Error) is the script's argument error;
-// anything else means the text is not a target at all.
+// for a value that ossec.conf or the script would reject (*config.Error),
+// the script's exit code for it; anything else means the text is not a
+// target at all.
 func targetCode(err error) C.int {
-	var ec exitCoder
-	if errors.As(err, &ec) {
-		return C.int(ec.ExitCode())
-	}
-	var ce *config.Error
-	if errors.As(err, &ce) {
-		return C.AWS_S3_EXIT_ARGUMENTS
+	if o, ok := exit.Of(err); ok {
+		return C.int(o.Code)
 	}
 	return codeInvalid
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/engine"
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/sink"
 )
@@ -170,13 +171,14 @@ func runScript(o ours, args []string, stdout, stderr io.Writer) int {
 	home := wazuhHome(o.home)
 	t, err := config.ParseArgv(prog, args)
 	if err != nil {
-		if ee, ok := err.(*config.ExitError); ok {
-			io.WriteString(stdout, ee.Stdout)
-			io.WriteString(stderr, ee.Stderr)
-			return ee.Code
+		if ae, ok := err.(*config.ArgvError); ok {
+			io.WriteString(stdout, ae.Stdout)
+			io.WriteString(stderr, ae.Stderr)
+			o, _ := exit.Of(ae)
+			return o.Code
 		}
 		fmt.Fprintf(stdout, "ERROR: Unknown error: %s\n", err)
-		return 1
+		return exit.Unknown
 	}
 	log := logging.NewScript(stdout, t.Debug)
 	if t.Debug > 0 {
@@ -189,7 +191,7 @@ func runScript(o ours, args []string, stdout, stderr io.Writer) int {
 	code := engine.Run(ctx, t, engine.Host{Home: home, Log: log, Sink: q, Options: o.opts})
 	if ctx.Err() != nil {
 		log.Error("SIGINT received.")
-		return 2
+		return exit.Arguments
 	}
 	return code
 }

@@ -5,6 +5,10 @@
 // service_endpoint for S3 (path-style, for non-AWS endpoints) and for EC2;
 // standard retries with 10 attempts; botocore's connect and read timeouts
 // (60 s each unless the target sets them) on every client.
+//
+// Failures the runners report from AWS are *Error, in the categories the
+// script told apart (credentials, profile, S3 query, endpoint, throttling,
+// clock skew, SQS); core/exit picks the exit code.
 package awsclient
 
 import (

@@ -1,6 +1,7 @@
 // Package bucket runs one bucket target the way one invocation of the
 // Python script did: list, fetch, decode, filter/reformat, send, record —
-// concurrently, returning errors that carry the script's exit code.
+// concurrently, returning errors that say what failed (core/exit picks the
+// script's exit code for them).
 //
 // Objects are fetched and decoded concurrently (a limit that grows while
 // S3's latency dominates and halves when S3 throttles, aimd.go) while a
@@ -29,7 +30,6 @@ import (
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/event"
-	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/kind"
 	"github.com/wazuh/aws-s3-go/core/layout"
@@ -72,9 +72,10 @@ type unit struct {
 }
 
 // Run processes bucket target t once. env must have its defaults set
-// (host.Env.Defaults). A nil error means exit 0; an *exit.Error carries the
-// script's exit code; a cancelled ctx returns ctx's error with the
-// progress made so far saved.
+// (host.Env.Defaults). A nil error means success; otherwise the error says
+// what failed (*host.Error, *awsclient.Error, *state.Error, *decode.Error,
+// *send.Error); a cancelled ctx returns ctx's error with the progress made
+// so far saved.
 func Run(ctx context.Context, t config.Target, env host.Env) error {
 	k, ok := kind.Lookup(strings.ToLower(t.Type))
 	if !ok {
@@ -127,15 +128,6 @@ func Run(ctx context.Context, t config.Target, env host.Env) error {
 	if err == nil {
 		r.log.Debug(1, fmt.Sprintf("+++ Sent %d events to Analysisd", r.stats.Events.Load()-events))
 	}
-	return r.stateErr(err)
-}
-
-// stateErr maps database failures to the reference's exit codes.
-func (r *bucketRun) stateErr(err error) error {
-	var se *state.Error
-	if errors.As(err, &se) && se.Code != 0 {
-		return &exit.Error{Code: se.Code, Msg: se.Msg}
-	}
 	return err
 }
 
@@ -149,11 +141,7 @@ func (r *bucketRun) connect(ctx context.Context) error {
 	}
 	c, err := awsclient.New(ctx, r.t)
 	if err != nil {
-		var pe *awsclient.ProfileError
-		if errors.As(err, &pe) {
-			return exit.Errorf(exit.Profile, "%s", pe.Error())
-		}
-		return exit.Errorf(exit.Credentials, "Access error: %s", err)
+		return awsclient.AccessError(err)
 	}
 	r.clients = c
 	r.s3 = c.S3ForBucket(ctx, r.t.Bucket)
@@ -165,13 +153,13 @@ func (r *bucketRun) openState(ctx context.Context) error {
 	if version == "" {
 		v, err := state.WazuhVersion(ctx, r.env.Home)
 		if err != nil {
-			return exit.Errorf(exit.Unknown, "%s", err)
+			return &host.Error{Kind: host.Failed, Msg: err.Error(), Err: err}
 		}
 		version = v
 	}
 	db, err := state.OpenScope(ctx, DBPath(r.env.Home), "bucket "+r.t.Bucket, version, r.log)
 	if err != nil {
-		return r.stateErr(err)
+		return err
 	}
 	r.db = db
 	return nil
@@ -186,10 +174,10 @@ func (r *bucketRun) preflight(ctx context.Context) error {
 		})
 		if err != nil {
 			r.log.Debug(2, "+++ Unexpected error: "+awsclient.ClientError(err))
-			return exit.Errorf(exit.S3Query, "Unexpected error querying/working with objects in S3: %s", awsclient.ClientError(err))
+			return awsclient.Errorf(awsclient.Query, err, "Unexpected error querying/working with objects in S3: %s", awsclient.ClientError(err))
 		}
 		if len(out.CommonPrefixes) == 0 {
-			return exit.Errorf(exit.InvalidType, "Invalid type of bucket")
+			return host.Errorf(host.InvalidType, "Invalid type of bucket")
 		}
 	}
 	if err := r.checkBucket(ctx); err != nil {
@@ -198,7 +186,7 @@ func (r *bucketRun) preflight(ctx context.Context) error {
 	// EnsureTable logs the reference's "+++ Table does not exist; create".
 	tbl, _, err := r.db.EnsureTable(r.lay.Kind.Table, r.lay.Kind.Schema)
 	if err != nil {
-		return r.stateErr(err)
+		return err
 	}
 	r.table = tbl
 	return nil
@@ -224,7 +212,7 @@ func (r *bucketRun) checkBucket(ctx context.Context) error {
 			break
 		}
 	}
-	return exit.Errorf(exit.EmptyBucket, "No files were found in '%s'. No logs will be processed.", r.lay.BucketPath())
+	return host.Errorf(host.EmptyBucket, "No files were found in '%s'. No logs will be processed.", r.lay.BucketPath())
 }
 
 func (r *bucketRun) checkBucketErr(err error) error {
@@ -232,31 +220,31 @@ func (r *bucketRun) checkBucketErr(err error) error {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case awsclient.IsThrottling(err):
-		return exit.Errorf(exit.Throttling, throttlingText, "check_bucket", awsclient.ClientError(err))
+		return awsclient.Errorf(awsclient.Throttling, err, throttlingText, "check_bucket", awsclient.ClientError(err))
 	case awsclient.ErrorCode(err) == "SignatureDoesNotMatch" || awsclient.ErrorCode(err) == "InvalidAccessKeyId":
-		return exit.Errorf(exit.Credentials, "Invalid credentials to access S3 Bucket")
+		return awsclient.Errorf(awsclient.Credentials, err, "Invalid credentials to access S3 Bucket")
 	case awsclient.ErrorCode(err) == "RequestTimeTooSkewed":
-		return exit.Errorf(exit.ClockSkew, "The server datetime and datetime of the AWS environment differ")
+		return awsclient.Errorf(awsclient.ClockSkew, err, "The server datetime and datetime of the AWS environment differ")
 	case awsclient.ErrorCode(err) != "":
-		return exit.Errorf(exit.Unknown, "Unexpected error: '%s'.", awsclient.ClientError(err))
+		return awsclient.Errorf(awsclient.Failed, err, "Unexpected error: '%s'.", awsclient.ClientError(err))
 	case awsclient.IsConnection(err):
-		return exit.Errorf(exit.Endpoint, "%s", err)
+		return awsclient.Errorf(awsclient.Endpoint, err, "%s", err)
 	}
 	return err
 }
 
-// listErr maps listing failures inside the iteration (exit 16, 1 or 7).
+// listErr classifies listing failures inside the iteration.
 func (r *bucketRun) listErr(err error) error {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
 	case awsclient.IsThrottling(err):
-		return exit.Errorf(exit.Throttling, throttlingText, "iter_files_in_bucket", awsclient.ClientError(err))
+		return awsclient.Errorf(awsclient.Throttling, err, throttlingText, "iter_files_in_bucket", awsclient.ClientError(err))
 	case awsclient.ErrorCode(err) != "":
-		return exit.Errorf(exit.Unknown, "ERROR: The \"iter_files_in_bucket\" request failed: %s", awsclient.ClientError(err))
+		return awsclient.Errorf(awsclient.Failed, err, "ERROR: The \"iter_files_in_bucket\" request failed: %s", awsclient.ClientError(err))
 	}
 	r.log.Debug(2, "+++ Unexpected error: "+err.Error())
-	return exit.Errorf(exit.S3Query, "Unexpected error querying/working with objects in S3: %s", err)
+	return awsclient.Errorf(awsclient.Query, err, "Unexpected error querying/working with objects in S3: %s", err)
 }
 
 // iterate walks accounts, regions and flow logs (or the single custom
@@ -323,7 +311,7 @@ func (r *bucketRun) findAccounts(ctx context.Context) ([]string, error) {
 		return nil, r.discoveryErr("find_account_ids", err)
 	}
 	if len(out.CommonPrefixes) == 0 {
-		return nil, exit.Errorf(exit.InvalidPrefix, "No logs found in '%s'. Check the provided prefix and the location of the logs for the bucket type '%s'", base, r.lay.Kind.Name)
+		return nil, host.Errorf(host.InvalidPrefix, "No logs found in '%s'. Check the provided prefix and the location of the logs for the bucket type '%s'", base, r.lay.Kind.Name)
 	}
 	var accounts []string
 	for _, cp := range out.CommonPrefixes {
@@ -357,10 +345,10 @@ func (r *bucketRun) discoveryErr(op string, err error) error {
 	}
 	if awsclient.IsThrottling(err) {
 		r.log.Debug(2, fmt.Sprintf("ERROR: The '%s' request was denied due to request throttling. ", op))
-		return &exit.Error{Code: exit.Throttling}
+		return &awsclient.Error{Kind: awsclient.Throttling, Err: err}
 	}
 	if awsclient.ErrorCode(err) != "" {
-		return &exit.Error{Code: exit.Unknown, Msg: fmt.Sprintf("ERROR: The \"%s\" request failed: %s", op, awsclient.ClientError(err)), DebugLevel: 1}
+		return &host.Quiet{Level: 1, Err: awsclient.Errorf(awsclient.Failed, err, "ERROR: The \"%s\" request failed: %s", op, awsclient.ClientError(err))}
 	}
 	return r.listErr(err)
 }
@@ -419,7 +407,7 @@ func (r *bucketRun) startAfter(u *unit) (layout.Start, error) {
 	if !r.t.Reparse {
 		k, ok, err := r.table.LastKey(u.group, r.lay.LikePrefix(u.full))
 		if err != nil {
-			return layout.Start{}, r.stateErr(err)
+			return layout.Start{}, err
 		}
 		if ok {
 			last = k
@@ -427,7 +415,7 @@ func (r *bucketRun) startAfter(u *unit) (layout.Start, error) {
 	}
 	st, err := r.lay.StartAfter(u.full, last, r.after, r.today, r.t.Reparse)
 	if err != nil {
-		return st, exit.Errorf(exit.Throttling, "%s", err)
+		return st, &host.Error{Kind: host.BadMarker, Msg: err.Error(), Err: err}
 	}
 	if last == "" || r.lay.Kind.UnpaddedDates {
 		// Config keys do not sort by date (days are not zero-padded), so
@@ -440,7 +428,7 @@ func (r *bucketRun) startAfter(u *unit) (layout.Start, error) {
 	// back past it (objects there would be sent again).
 	rows, oldest, err := r.table.Extent(u.group, r.lay.LikePrefix(u.full))
 	if err != nil {
-		return st, r.stateErr(err)
+		return st, err
 	}
 	if rows >= Retention && oldest > st.After {
 		st.After, st.Shown = oldest, oldest
@@ -517,7 +505,7 @@ func (r *bucketRun) configPage(contents []s3types.Object) ([]s3types.Object, err
 			if strings.HasSuffix(aws.ToString(c.Key), "/") {
 				continue
 			}
-			return nil, exit.Errorf(exit.S3Query, "Unexpected error querying/working with objects in S3: no date in key %s", aws.ToString(c.Key))
+			return nil, awsclient.Errorf(awsclient.Query, nil, "Unexpected error querying/working with objects in S3: no date in key %s", aws.ToString(c.Key))
 		}
 		if !r.after.IsZero() && d.Before(r.after) {
 			continue
@@ -547,7 +535,7 @@ func (r *bucketRun) wanted(u *unit, c s3types.Object) (bool, error) {
 	}
 	done, err := r.table.Processed(u.group, key)
 	if err != nil {
-		return false, r.stateErr(err)
+		return false, err
 	}
 	if done {
 		if r.t.Reparse {
@@ -577,11 +565,11 @@ func (r *bucketRun) maintain(u *unit) error {
 	}
 	if _, err := r.table.TrimRange(u.group, Retention, from, st.After); err != nil {
 		var se *state.Error
-		if errors.As(err, &se) && se.Code == 0 {
+		if errors.As(err, &se) && se.Kind == state.Cleanup {
 			r.log.Error(se.Msg)
 			return nil
 		}
-		return r.stateErr(err)
+		return err
 	}
 	return nil
 }
@@ -589,12 +577,12 @@ func (r *bucketRun) maintain(u *unit) error {
 // DBPath is where the state database of bucket targets lives.
 func DBPath(home string) string { return filepath.Join(home, "wodles", "aws", "s3_cloudtrail.db") }
 
-// checkRegions is the script's run-time membership check (exit 22, the
-// message only in debug mode).
+// checkRegions is the script's run-time membership check (the message
+// only in debug mode).
 func checkRegions(regions []string) error {
 	for _, r := range regions {
 		if !config.KnownRegion(r) {
-			return &exit.Error{Code: exit.InvalidRegion, Msg: fmt.Sprintf("+++ ERROR: Invalid region '%s'", r), DebugLevel: 1}
+			return &host.Quiet{Level: 1, Err: host.Errorf(host.InvalidRegion, "+++ ERROR: Invalid region '%s'", r)}
 		}
 	}
 	return nil

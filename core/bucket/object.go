@@ -13,7 +13,6 @@ import (
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/decode"
 	"github.com/wazuh/aws-s3-go/core/event"
-	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
@@ -231,28 +230,28 @@ func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 		if errors.As(err, &te) {
 			// Not the object's fault: it stays unrecorded and in the
 			// bucket, and the marker stops before it.
-			return exit.Wrap(exit.S3Query, err, "Unexpected error querying/working with objects in S3: %s; it will be read again by the next run", te)
+			return awsclient.Errorf(awsclient.Query, err, "Unexpected error querying/working with objects in S3: %s; it will be read again by the next run", te)
 		}
 		var fe *fatalError
 		if errors.As(err, &fe) {
 			r.log.Debug(2, "+++ Unexpected error: "+fe.err.Error())
-			return exit.Errorf(exit.S3Query, "Unexpected error querying/working with objects in S3: %s", fe.err)
+			return awsclient.Errorf(awsclient.Query, fe.err, "Unexpected error querying/working with objects in S3: %s", fe.err)
 		}
 		var de *decode.Error
 		if !errors.As(err, &de) {
 			return err
 		}
-		if de.Exit != 0 {
+		if de.Fatal {
 			// Failures the reference handles inside its parsers: it
 			// prints them and exits, unless skip_on_error lets this one
 			// go on to the per-object handler.
 			if !(r.t.SkipOnError && de.Skippable) {
-				return &exit.Error{Code: de.Exit, Msg: de.Log}
+				return de
 			}
 			r.log.Error(de.Log)
 		}
 		if !r.t.SkipOnError {
-			return &exit.Error{Code: de.Class.ExitCode(), Msg: de.Message()}
+			return de
 		}
 		r.log.Debug(1, "++ "+de.Message()+"; skipping...")
 		r.stats.Skipped.Add(1)
@@ -283,7 +282,7 @@ func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 		return nil
 	}
 	if _, err := r.table.Record(o.unit.group, o.key, created); err != nil {
-		return r.stateErr(err)
+		return err
 	}
 	return nil
 }

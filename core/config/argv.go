@@ -9,16 +9,30 @@ import (
 	"github.com/wazuh/aws-s3-go/core/kind"
 )
 
-// ExitError is how the script ends when its command line is unusable:
-// the exit status and what it prints. Error() is the bare message.
-type ExitError struct {
-	Code   int
+// ArgvError is how the script ends when its command line is unusable or
+// asks for help: what it prints. Error() is the bare message.
+type ArgvError struct {
+	Kind   ArgvKind
 	Stdout string
 	Stderr string
 	Msg    string
 }
 
-func (e *ExitError) Error() string { return e.Msg }
+func (e *ArgvError) Error() string { return e.Msg }
+
+// ArgvKind is why ParseArgv ended the script.
+type ArgvKind int
+
+const (
+	// ArgvUsage: argparse rejected the command line (usage and message
+	// on stderr).
+	ArgvUsage ArgvKind = iota
+	// ArgvHelp: -h/--help (the help text on stdout).
+	ArgvHelp
+	// ArgvInvalid: a check the script made after parsing failed
+	// ("ERROR: Unknown error: ..." on stdout).
+	ArgvInvalid
+)
 
 type argKind int
 
@@ -190,15 +204,15 @@ func pyRepr(s string) string { return pyjson.ReprString(pyjson.SurrogateEscape(s
 // ParseArgv parses the script's arguments (without the program name) as
 // aws_tools.get_script_arguments and the start of main did, prog being
 // the program name argparse prints ("aws-s3"). On failure it returns an
-// *ExitError carrying the script's exit status and output: 2 with the
-// argparse usage and message on stderr, 1 with "ERROR: Unknown error: ..."
-// on stdout for the checks made after parsing, and 0 with the help text on
-// stdout for -h/--help. Region membership (exit 22) and the bucket type
-// (exit 12) are run-time checks left to the caller, as in the script.
+// *ArgvError carrying the script's output: ArgvUsage with the argparse
+// usage and message on stderr, ArgvInvalid with "ERROR: Unknown error:
+// ..." on stdout for the checks made after parsing, and ArgvHelp with the
+// help text on stdout for -h/--help. Region membership and the bucket type
+// are run-time checks left to the caller, as in the script.
 func ParseArgv(prog string, args []string) (Target, error) {
 	usage := "usage: usage: " + prog + " [options]\n"
 	argErr := func(msg string) error {
-		return &ExitError{Code: 2, Stderr: usage + prog + ": error: " + msg + "\n", Msg: msg}
+		return &ArgvError{Kind: ArgvUsage, Stderr: usage + prog + ": error: " + msg + "\n", Msg: msg}
 	}
 	// Classify every argument first: argparse reports an ambiguous
 	// option before anything else.
@@ -247,7 +261,7 @@ func ParseArgv(prog string, args []string) (Target, error) {
 		o, explicit := m.opt, m.explicit
 		for o.kind != argValue {
 			if o.kind == argHelp {
-				return Target{}, &ExitError{Code: 0, Stdout: Help(prog)}
+				return Target{}, &ArgvError{Kind: ArgvHelp, Stdout: Help(prog)}
 			}
 			if explicit == nil {
 				break
@@ -295,7 +309,7 @@ func ParseArgv(prog string, args []string) (Target, error) {
 		return Target{}, argErr("unrecognized arguments: " + strings.Join(extras, " "))
 	}
 	unknown := func(msg string) error {
-		return &ExitError{Code: 1, Stdout: "ERROR: Unknown error: " + msg + "\n", Msg: msg}
+		return &ArgvError{Kind: ArgvInvalid, Stdout: "ERROR: Unknown error: " + msg + "\n", Msg: msg}
 	}
 	if hasKey(values, "iam_role_duration") && !hasKey(values, "iam_role_arn") {
 		return Target{}, unknown("Used --iam_role_duration argument but no --iam_role_arn provided.")

@@ -85,14 +85,14 @@ func TestParseArgvErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := ParseArgv("aws-s3", tt.args)
-		var ee *ExitError
+		var ee *ArgvError
 		if !errors.As(err, &ee) {
-			t.Errorf("%q: error %v, want ExitError", tt.args, err)
+			t.Errorf("%q: error %v, want ArgvError", tt.args, err)
 			continue
 		}
 		wantErr := "usage: usage: aws-s3 [options]\naws-s3: error: " + tt.msg + "\n"
-		if ee.Code != 2 || ee.Stdout != "" || ee.Stderr != wantErr {
-			t.Errorf("%q: code %d stdout %q stderr %q, want 2 and %q", tt.args, ee.Code, ee.Stdout, ee.Stderr, wantErr)
+		if ee.Kind != ArgvUsage || ee.Stdout != "" || ee.Stderr != wantErr {
+			t.Errorf("%q: kind %d stdout %q stderr %q, want ArgvUsage and %q", tt.args, ee.Kind, ee.Stdout, ee.Stderr, wantErr)
 		}
 	}
 }
@@ -111,8 +111,8 @@ func TestParseArgvUnknownErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := ParseArgv("aws-s3", tt.args)
-		var ee *ExitError
-		if !errors.As(err, &ee) || ee.Code != 1 || ee.Stdout != tt.stdout || ee.Stderr != "" {
+		var ee *ArgvError
+		if !errors.As(err, &ee) || ee.Kind != ArgvInvalid || ee.Stdout != tt.stdout || ee.Stderr != "" {
 			t.Errorf("%q: %#v", tt.args, err)
 		}
 	}
@@ -125,8 +125,8 @@ func TestParseArgvUnknownErrors(t *testing.T) {
 func TestParseArgvHelp(t *testing.T) {
 	for _, args := range [][]string{{"-h"}, {"--help"}, {"--he"}, {"-b", "abc", "-h"}} {
 		_, err := ParseArgv("aws-s3", args)
-		var ee *ExitError
-		if !errors.As(err, &ee) || ee.Code != 0 || ee.Stderr != "" {
+		var ee *ArgvError
+		if !errors.As(err, &ee) || ee.Kind != ArgvHelp || ee.Stderr != "" {
 			t.Fatalf("%q: %#v", args, err)
 		}
 		for _, want := range []string{

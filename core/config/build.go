@@ -8,7 +8,6 @@ import (
 
 	"github.com/wazuh/aws-s3-go/core/pyre"
 
-	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/kind"
 )
 
@@ -53,28 +52,34 @@ func (m Message) Tag() string {
 // reference logs (or, for checks the script made at run time, the script's
 // message); Elem names the element, JSON key or option the value came from.
 type Error struct {
-	Tagged bool
-	Elem   string
-	Msg    string
-	// Code is the exit code the script ends with when it meets the same
-	// value at run time; 0 means an argument error (2).
-	Code int
+	Tagged  bool
+	Elem    string
+	Msg     string
+	Problem Problem
 }
 
 func (e *Error) Error() string { return e.Msg }
 
-// ExitCode is the script's exit code for the same bad value: 12 for an
-// invalid type, 21 for missing subscriber arguments, 22 for an unknown
-// region, 2 (argparse) otherwise.
-func (e *Error) ExitCode() int {
-	if e.Code != 0 {
-		return e.Code
-	}
-	return exit.Arguments
-}
+// Problem is what is wrong with a value. The script met some values only
+// at run time, past argparse, and ended differently for each of them.
+type Problem int
 
-func withCode(e *Error, code int) *Error {
-	e.Code = code
+const (
+	// BadValue: a value ossec.conf or argparse rejects.
+	BadValue Problem = iota
+	// BadType: the bucket, service or subscriber type is not one the
+	// script knows.
+	BadType
+	// BadRegion: a region the script does not know, or one the service
+	// is not offered in.
+	BadRegion
+	// MissingSubscriberArg: a subscriber without its queue (or, for
+	// Security Lake, its role or external ID).
+	MissingSubscriberArg
+)
+
+func withProblem(e *Error, p Problem) *Error {
+	e.Problem = p
 	return e
 }
 
@@ -102,15 +107,15 @@ func wrapErr(elem string, err error) *Error {
 }
 
 func invalidBucketType(t string) *Error {
-	return withCode(terr("bucket", "Invalid bucket type '%s'. Valid ones are 'cloudtrail', 'config', 'guardduty', 'vpcflow', 'waf', 'cisco_umbrella', custom', alb', clb', nlb' or 'server_access'", t), exit.InvalidType)
+	return withProblem(terr("bucket", "Invalid bucket type '%s'. Valid ones are 'cloudtrail', 'config', 'guardduty', 'vpcflow', 'waf', 'cisco_umbrella', custom', alb', clb', nlb' or 'server_access'", t), BadType)
 }
 
 func invalidServiceType(t string) *Error {
-	return withCode(terr("service", "Invalid service type '%s'. Valid ones are 'inspector' or 'cloudwatchlogs'", t), exit.InvalidType)
+	return withProblem(terr("service", "Invalid service type '%s'. Valid ones are 'inspector' or 'cloudwatchlogs'", t), BadType)
 }
 
 func invalidSubscriberType(t string) *Error {
-	return withCode(terr("subscriber", "Invalid subscriber type '%s'. Valid ones are 'security_lake', 'buckets' or 'security_hub'", t), exit.InvalidType)
+	return withProblem(terr("subscriber", "Invalid subscriber type '%s'. Valid ones are 'security_lake', 'buckets' or 'security_hub'", t), BadType)
 }
 
 // target validates and normalises r with the script's checks, in the order
@@ -215,16 +220,16 @@ func (r *raw) target() (Target, error) {
 	if t.Kind == KindSubscriber {
 		if t.Type == "security_lake" {
 			if t.IAMRoleARN == "" {
-				return Target{}, withCode(terr("iam_role_arn", "Used a subscriber but no --iam_role_arn provided."), exit.SQSFailure)
+				return Target{}, withProblem(terr("iam_role_arn", "Used a subscriber but no --iam_role_arn provided."), MissingSubscriberArg)
 			}
 			if t.Queue == "" {
-				return Target{}, withCode(terr("sqs_name", "Used a subscriber but no --queue provided."), exit.SQSFailure)
+				return Target{}, withProblem(terr("sqs_name", "Used a subscriber but no --queue provided."), MissingSubscriberArg)
 			}
 			if t.ExternalID == "" {
-				return Target{}, withCode(terr("external_id", "Used a subscriber but no --external_id provided."), exit.SQSFailure)
+				return Target{}, withProblem(terr("external_id", "Used a subscriber but no --external_id provided."), MissingSubscriberArg)
 			}
 		} else if t.Queue == "" {
-			return Target{}, withCode(terr("sqs_name", "Used a subscriber but no --queue provided."), exit.SQSFailure)
+			return Target{}, withProblem(terr("sqs_name", "Used a subscriber but no --queue provided."), MissingSubscriberArg)
 		}
 	}
 	if err := checkDiscardRegex(t.DiscardRegex); err != nil {
@@ -240,10 +245,10 @@ func checkRegions(t Target) error {
 		switch {
 		case t.Kind == KindService && t.Type == "inspector":
 			if !slices.Contains(InspectorRegions, r) {
-				return withCode(terr("regions", "Unsupported region '%s'", r), exit.InvalidRegion)
+				return withProblem(terr("regions", "Unsupported region '%s'", r), BadRegion)
 			}
 		case !KnownRegion(r):
-			return withCode(terr("regions", "Invalid region '%s'", r), exit.InvalidRegion)
+			return withProblem(terr("regions", "Invalid region '%s'", r), BadRegion)
 		}
 	}
 	return nil

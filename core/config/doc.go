@@ -7,5 +7,7 @@
 // The checks the script made only when it ran (dates, regions, account
 // ids, key characters, bucket, role and queue names, role duration, the
 // discard regex) are made here, with the script's messages, so that a bad
-// value is reported when the configuration is read.
+// value is reported when the configuration is read. An *Error's Problem
+// tells the values the script met only at run time apart, so that the
+// edge (core/exit) can answer with the script's exit code for them.
 package config

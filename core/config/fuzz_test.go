@@ -120,12 +120,12 @@ func FuzzParseArgv(f *testing.F) {
 		}
 		tg, err := ParseArgv("aws-s3", args)
 		if err != nil {
-			var ee *ExitError
+			var ee *ArgvError
 			if !errors.As(err, &ee) {
-				t.Fatalf("ParseArgv(%q) error %T %v: not an *ExitError", args, err, err)
+				t.Fatalf("ParseArgv(%q) error %T %v: not an *ArgvError", args, err, err)
 			}
 			if ee.Stdout == "" && ee.Stderr == "" {
-				t.Fatalf("ParseArgv(%q): exit %d with no output", args, ee.Code)
+				t.Fatalf("ParseArgv(%q): kind %d with no output", args, ee.Kind)
 			}
 			return
 		}

@@ -141,23 +141,23 @@ func TestDumpJSON(t *testing.T) {
 	}
 }
 
-// A value the script met only at run time keeps the script's exit code, so
-// aws_s3_run answers as the script did.
-func TestFromJSONExitCodes(t *testing.T) {
+// A value the script met only at run time says which problem it is, so
+// aws_s3_run can answer with the script's exit code for it.
+func TestFromJSONProblems(t *testing.T) {
 	cases := []struct {
 		json string
-		code int
+		want Problem
 	}{
-		{`{"bucket": {"name": "wazuh-trail", "type": "nope"}}`, 12},
-		{`{"bucket": {"name": "wazuh-trail", "type": "cloudtrail", "regions": "us-fake-1"}}`, 22},
-		{`{"subscriber": {"type": "buckets"}}`, 21},
-		{`{"bucket": {"name": "wazuh-trail", "type": "cloudtrail", "only_logs_after": "JAN-31"}}`, 2},
+		{`{"bucket": {"name": "wazuh-trail", "type": "nope"}}`, BadType},
+		{`{"bucket": {"name": "wazuh-trail", "type": "cloudtrail", "regions": "us-fake-1"}}`, BadRegion},
+		{`{"subscriber": {"type": "buckets"}}`, MissingSubscriberArg},
+		{`{"bucket": {"name": "wazuh-trail", "type": "cloudtrail", "only_logs_after": "JAN-31"}}`, BadValue},
 	}
 	for _, c := range cases {
 		_, err := FromJSON([]byte(c.json))
 		var ce *Error
-		if !errors.As(err, &ce) || ce.ExitCode() != c.code {
-			t.Errorf("%s: error %v, want exit code %d", c.json, err, c.code)
+		if !errors.As(err, &ce) || ce.Problem != c.want {
+			t.Errorf("%s: error %v, want problem %d", c.json, err, c.want)
 		}
 	}
 }

@@ -44,18 +44,18 @@ func TestParseArgvBadTimeouts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, err := ParseArgv("aws-s3", tt.args)
-		var ee *ExitError
-		if !errors.As(err, &ee) || ee.Code != 2 || ee.Msg != tt.msg ||
+		var ee *ArgvError
+		if !errors.As(err, &ee) || ee.Kind != ArgvUsage || ee.Msg != tt.msg ||
 			ee.Stderr != "usage: usage: aws-s3 [options]\naws-s3: error: "+tt.msg+"\n" {
-			t.Errorf("%q: %#v, want exit 2 with %q", tt.args, err, tt.msg)
+			t.Errorf("%q: %#v, want ArgvUsage with %q", tt.args, err, tt.msg)
 		}
 	}
 }
 
 func TestParseArgvHelpTimeouts(t *testing.T) {
 	_, err := ParseArgv("aws-s3", []string{"-h"})
-	var ee *ExitError
-	if !errors.As(err, &ee) || ee.Code != 0 {
+	var ee *ArgvError
+	if !errors.As(err, &ee) || ee.Kind != ArgvHelp {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"  --connect-timeout CONNECT_TIMEOUT\n", "  --read-timeout READ_TIMEOUT\n"} {

@@ -6,14 +6,13 @@
 //
 // Use Open to get the object's text and Events to parse it. Failures are
 // returned as *Error, classified the way the reference's get_log_file
-// classifies Python exceptions (§5.3).
+// classifies Python exceptions (§5.3); the caller picks the exit code.
 package decode
 
 import (
 	"errors"
 	"fmt"
 
-	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
@@ -22,27 +21,19 @@ import (
 type Class int
 
 const (
-	// Unknown: "Unknown error reading/parsing file <key>: <e>", exit 1.
+	// Unknown: "Unknown error reading/parsing file <key>: <e>" (any other
+	// exception).
 	Unknown Class = iota
-	// Decompress: "Failed to decompress file <key>: <e>", exit 8
-	// (TypeError, OSError, BadZipFile).
+	// Decompress: "Failed to decompress file <key>: <e>" (TypeError,
+	// OSError, BadZipFile).
 	Decompress
-	// Parse: "Failed to parse file <key>: <e>", exit 9 (ValueError,
+	// Parse: "Failed to parse file <key>: <e>" (ValueError,
 	// JSONDecodeError, UnicodeDecodeError, csv.Error).
 	Parse
+	// Prefix: the configured prefix names none of the log kinds the
+	// type knows (Cisco Umbrella); always Fatal.
+	Prefix
 )
-
-// ExitCode returns the exit status the reference uses for c without
-// skip_on_error.
-func (c Class) ExitCode() int {
-	switch c {
-	case Decompress:
-		return exit.Decompress
-	case Parse:
-		return exit.Parse
-	}
-	return exit.Unknown
-}
 
 func (c Class) String() string {
 	switch c {
@@ -61,18 +52,19 @@ const typeErrorNone = `TypeError("'NoneType' object does not support the context
 
 // Error is a failure to read or parse one object.
 //
-// Message() is the reference's text for the per-object handler. Exit is
-// non-zero for the failures the reference handles inside the parser with
-// sys.exit: it prints "ERROR: "+Log and exits with Exit. When Skippable is
+// Message() is the reference's text for the per-object handler. Fatal
+// marks the failures the reference handles inside the parser with
+// sys.exit: it prints "ERROR: "+Log and ends the run. When Skippable is
 // set (invalid gzip/zip, snappy) and skip_on_error is on, the reference
 // does not exit and the failure goes to the per-object handler as
 // Class/Detail instead; otherwise (WAF without skip_on_error, Umbrella's
 // prefix check) the exit happens regardless of skip_on_error handling.
+// Which exit code ends the run is the caller's choice, from Class.
 type Error struct {
 	Key       string
 	Class     Class
 	Detail    string // Python repr of the exception, e.g. JSONDecodeError('...')
-	Exit      int
+	Fatal     bool
 	Log       string
 	Skippable bool
 	Err       error // underlying Go error, if any
@@ -86,23 +78,16 @@ func (e *Error) Message() string {
 	return e.Class.String() + " " + e.Key + ": " + e.Detail
 }
 
+// Error is the line the reference printed when the failure ended its
+// run: Log for a Fatal failure, Message() otherwise.
 func (e *Error) Error() string {
-	if e.Exit != 0 && e.Log != "" {
+	if e.Fatal && e.Log != "" {
 		return e.Log
 	}
 	return e.Message()
 }
 
 func (e *Error) Unwrap() error { return e.Err }
-
-// ExitCode returns the process exit status the reference ends with for
-// this failure when skip_on_error is off.
-func (e *Error) ExitCode() int {
-	if e.Exit != 0 {
-		return e.Exit
-	}
-	return e.Class.ExitCode()
-}
 
 // Options tunes Events.
 type Options struct {

@@ -182,5 +182,5 @@ func fuzzRun(t *testing.T, typ, key string, body io.Reader, opt Options, stop, o
 	if e.Message() == "" || e.Error() == "" {
 		t.Fatalf("Events error %#v has no text", e)
 	}
-	return events, fmt.Sprintf("%s exit %d log %q", e.Message(), e.Exit, e.Log)
+	return events, fmt.Sprintf("%s fatal %v log %q", e.Message(), e.Fatal, e.Log)
 }

@@ -98,10 +98,10 @@ func TestLimits(t *testing.T) {
 				t.Errorf("%s: err = %v, want %s", tt.name, err, tt.err)
 				continue
 			}
-			// The engine's content-error path: class Parse, no exit of
-			// its own, so skip_on_error skips it and exit 9 without.
-			if e.Message() != tt.err || e.Class != Parse || e.Exit != 0 || e.ExitCode() != 9 {
-				t.Errorf("%s: %q (class %v, exit %d), want %q", tt.name, e.Message(), e.Class, e.Exit, tt.err)
+			// The engine's content-error path: class Parse, not fatal
+			// in the parser, so skip_on_error skips it and exit 9 without.
+			if e.Message() != tt.err || e.Class != Parse || e.Fatal {
+				t.Errorf("%s: %q (class %v, fatal %v), want %q", tt.name, e.Message(), e.Class, e.Fatal, tt.err)
 			}
 		}
 	}

@@ -78,7 +78,7 @@ func (o Opener) Open(key string, body io.Reader) (io.ReadCloser, error) {
 		t.src, t.classify = zr, classifyZstd
 		t.closer = func() error { zr.Close(); return nil }
 	case strings.HasSuffix(key, ".snappy"):
-		return nil, &Error{Key: key, Class: Decompress, Detail: typeErrorNone, Exit: 8, Skippable: true,
+		return nil, &Error{Key: key, Class: Decompress, Detail: typeErrorNone, Fatal: true, Skippable: true,
 			Log: "Couldn't decompress the " + key + " file, snappy compression is not supported."}
 	default:
 		t.src = src
@@ -133,7 +133,7 @@ func classifyGzip(err error) error {
 	}
 	// Bad header, bad checksum, corrupt deflate data: the reference's
 	// validation pass rejects the file before any parser runs.
-	return &Error{Class: Decompress, Detail: typeErrorNone, Exit: 8, Skippable: true,
+	return &Error{Class: Decompress, Detail: typeErrorNone, Fatal: true, Skippable: true,
 		Log: "Invalid gzip file received.", Err: err}
 }
 
@@ -164,7 +164,7 @@ func classifyZstd(err error) error {
 	return &Error{Class: Decompress, Detail: fmt.Sprintf("ZstdError(%s)", reprStr(err.Error())), Err: err}
 }
 
-var errInvalidZip = &Error{Class: Decompress, Detail: typeErrorNone, Exit: 8, Skippable: true,
+var errInvalidZip = &Error{Class: Decompress, Detail: typeErrorNone, Fatal: true, Skippable: true,
 	Log: "Invalid zip file received."}
 
 func (o Opener) openZip(body io.Reader) (io.Reader, func() error, error) {

@@ -105,29 +105,29 @@ func TestOpenErrors(t *testing.T) {
 		body      []byte
 		class     Class
 		detail    string
-		exit      int
+		fatal     bool
 		log       string
 	}{
 		{"invalid utf-8", "a.log", []byte("ab\r\ncd\xff\n"), Parse,
-			`UnicodeDecodeError('utf-8', b'ab\r\ncd\xff\n', 6, 7, 'invalid start byte')`, 0, ""},
+			`UnicodeDecodeError('utf-8', b'ab\r\ncd\xff\n', 6, 7, 'invalid start byte')`, false, ""},
 		{"truncated utf-8", "a.log", []byte("ab\xe2\x82"), Parse,
-			`UnicodeDecodeError('utf-8', b'ab\xe2\x82', 2, 4, 'unexpected end of data')`, 0, ""},
+			`UnicodeDecodeError('utf-8', b'ab\xe2\x82', 2, 4, 'unexpected end of data')`, false, ""},
 		{"bad continuation", "a.log", []byte("a\xe2(b"), Parse,
-			`UnicodeDecodeError('utf-8', b'a\xe2(b', 1, 2, 'invalid continuation byte')`, 0, ""},
+			`UnicodeDecodeError('utf-8', b'a\xe2(b', 1, 2, 'invalid continuation byte')`, false, ""},
 		{"surrogate", "a.log", []byte("\xed\xa0\x80x"), Parse,
-			`UnicodeDecodeError('utf-8', b'\xed\xa0\x80x', 0, 1, 'invalid continuation byte')`, 0, ""},
+			`UnicodeDecodeError('utf-8', b'\xed\xa0\x80x', 0, 1, 'invalid continuation byte')`, false, ""},
 		{"quote choice", "a.log", []byte("it's\xc3"), Parse,
-			`UnicodeDecodeError('utf-8', b"it's\xc3", 4, 5, 'unexpected end of data')`, 0, ""},
+			`UnicodeDecodeError('utf-8', b"it's\xc3", 4, 5, 'unexpected end of data')`, false, ""},
 		{"invalid before a held-back tail", "a.log", []byte("\xcd\xcd0"), Parse,
-			`UnicodeDecodeError('utf-8', b'\xcd\xcd0', 0, 1, 'invalid continuation byte')`, 0, ""},
+			`UnicodeDecodeError('utf-8', b'\xcd\xcd0', 0, 1, 'invalid continuation byte')`, false, ""},
 		{"invalid utf-8 in gzip", "a.gz", gz("x\xe2\x82\xff"), Parse,
-			`UnicodeDecodeError('utf-8', b'x\xe2\x82\xff', 1, 3, 'invalid continuation byte')`, 0, ""},
-		{"not gzip", "a.gz", []byte("plain text"), Decompress, typeErrorNone, 8, "Invalid gzip file received."},
-		{"truncated gzip", "a.gz", full[:len(full)-10], Unknown, eofError, 0, ""},
-		{"corrupt gzip", "a.gz", append(append([]byte{}, full[:12]...), bytes.Repeat([]byte{0xff}, 30)...), Decompress, typeErrorNone, 8, "Invalid gzip file received."},
-		{"not zip", "a.zip", []byte("PK\x03\x04 definitely not a zip"), Decompress, typeErrorNone, 8, "Invalid zip file received."},
-		{"empty zip", "a.zip", zipOf(t), Unknown, "IndexError('list index out of range')", 0, ""},
-		{"snappy", "k/a.snappy", []byte("x"), Decompress, typeErrorNone, 8,
+			`UnicodeDecodeError('utf-8', b'x\xe2\x82\xff', 1, 3, 'invalid continuation byte')`, false, ""},
+		{"not gzip", "a.gz", []byte("plain text"), Decompress, typeErrorNone, true, "Invalid gzip file received."},
+		{"truncated gzip", "a.gz", full[:len(full)-10], Unknown, eofError, false, ""},
+		{"corrupt gzip", "a.gz", append(append([]byte{}, full[:12]...), bytes.Repeat([]byte{0xff}, 30)...), Decompress, typeErrorNone, true, "Invalid gzip file received."},
+		{"not zip", "a.zip", []byte("PK\x03\x04 definitely not a zip"), Decompress, typeErrorNone, true, "Invalid zip file received."},
+		{"empty zip", "a.zip", zipOf(t), Unknown, "IndexError('list index out of range')", false, ""},
+		{"snappy", "k/a.snappy", []byte("x"), Decompress, typeErrorNone, true,
 			"Couldn't decompress the k/a.snappy file, snappy compression is not supported."},
 	}
 	for _, tt := range tests {
@@ -138,10 +138,10 @@ func TestOpenErrors(t *testing.T) {
 				t.Errorf("%s (one-byte reads %v): error %v, want *Error", tt.name, oneByte, err)
 				continue
 			}
-			if e.Key != tt.key || e.Class != tt.class || e.Detail != tt.detail || e.Exit != tt.exit || e.Log != tt.log {
-				t.Errorf("%s (one-byte reads %v): got %+v\nwant class %v detail %s exit %d log %q", tt.name, oneByte, e, tt.class, tt.detail, tt.exit, tt.log)
+			if e.Key != tt.key || e.Class != tt.class || e.Detail != tt.detail || e.Fatal != tt.fatal || e.Log != tt.log {
+				t.Errorf("%s (one-byte reads %v): got %+v\nwant class %v detail %s fatal %v log %q", tt.name, oneByte, e, tt.class, tt.detail, tt.fatal, tt.log)
 			}
-			if tt.exit == 8 && !e.Skippable {
+			if tt.fatal && !e.Skippable {
 				t.Errorf("%s: not skippable", tt.name)
 			}
 		}
@@ -150,16 +150,16 @@ func TestOpenErrors(t *testing.T) {
 
 func TestErrorMessages(t *testing.T) {
 	e := &Error{Key: "k", Class: Parse, Detail: "ValueError('x')"}
-	if e.Message() != "Failed to parse file k: ValueError('x')" || e.ExitCode() != 9 {
-		t.Errorf("Parse: %q %d", e.Message(), e.ExitCode())
+	if e.Message() != "Failed to parse file k: ValueError('x')" || e.Error() != e.Message() {
+		t.Errorf("Parse: %q %q", e.Message(), e.Error())
 	}
 	e = &Error{Key: "k", Class: Decompress, Detail: "d"}
-	if e.Message() != "Failed to decompress file k: d" || e.ExitCode() != 8 {
-		t.Errorf("Decompress: %q %d", e.Message(), e.ExitCode())
+	if e.Message() != "Failed to decompress file k: d" {
+		t.Errorf("Decompress: %q", e.Message())
 	}
-	e = &Error{Key: "k", Class: Unknown, Detail: "d", Exit: 12, Log: "l"}
-	if e.Message() != "Unknown error reading/parsing file k: d" || e.ExitCode() != 12 || e.Error() != "l" {
-		t.Errorf("Unknown: %q %d", e.Message(), e.ExitCode())
+	e = &Error{Key: "k", Class: Prefix, Detail: "d", Fatal: true, Log: "l"}
+	if e.Message() != "Unknown error reading/parsing file k: d" || e.Error() != "l" {
+		t.Errorf("Prefix: %q %q", e.Message(), e.Error())
 	}
 }
 
@@ -194,7 +194,7 @@ func TestBodyErrorIsUnknown(t *testing.T) {
 	}
 	_, err = io.ReadAll(text)
 	var e *Error
-	if !errors.As(err, &e) || e.Class != Unknown || e.Exit != 0 || !errors.Is(err, boom) {
+	if !errors.As(err, &e) || e.Class != Unknown || e.Fatal || !errors.Is(err, boom) {
 		t.Errorf("error %#v, want Unknown wrapping the body error", err)
 	}
 }
@@ -205,11 +205,11 @@ func TestBodyErrorIsUnknown(t *testing.T) {
 func TestShortGzipBodies(t *testing.T) {
 	_, err := Open("x.gz", strings.NewReader("nope"))
 	var e *Error
-	if !errors.As(err, &e) || e.Exit != 8 || e.Log != "Invalid gzip file received." {
+	if !errors.As(err, &e) || !e.Fatal || e.Log != "Invalid gzip file received." {
 		t.Errorf("short non-gzip body: %v", err)
 	}
 	_, err = Open("x.gz", strings.NewReader("\x1f\x8b\x08"))
-	if !errors.As(err, &e) || e.Exit != 0 || e.Class != Unknown {
+	if !errors.As(err, &e) || e.Fatal || e.Class != Unknown {
 		t.Errorf("truncated gzip header: %+v", err)
 	}
 }

@@ -295,7 +295,7 @@ func parseUmbrella(text io.Reader, source, prefix string, lim Limits, emit emitF
 	}
 	if fields == nil {
 		const msg = "Only 'dnslogs', 'proxylogs' or 'iplogs' are allowed for Cisco Umbrella"
-		return &Error{Class: Unknown, Detail: "SystemExit(12)", Exit: 12, Log: msg}
+		return &Error{Class: Prefix, Detail: "SystemExit(12)", Fatal: true, Log: msg}
 	}
 	return eachRow(text, ',', lim, fields, func(row *pyjson.Object) error {
 		o := pyjson.NewObject(row.Len() + 1)
@@ -610,7 +610,7 @@ var standardHeaders = func() map[string]bool {
 // parseWAF is AWSWAFBucket.load_information_from_file. Its two error
 // paths are handled here as the reference does: the ERROR line is logged
 // and, with skip_on_error, processing goes on (the event kept as is, or
-// the rest of the line dropped); without it an *Error with Exit 9 is
+// the rest of the line dropped); without it a Fatal Parse *Error is
 // returned and not logged (the caller logs Error.Log).
 func parseWAF(text io.Reader, source, key string, opt Options, emit emitFunc) error {
 	log := opt.log()
@@ -628,7 +628,7 @@ func parseWAF(text io.Reader, source, key string, opt Options, emit emitFunc) er
 			if err != nil {
 				msg := "Events from " + path.Base("/"+key) + " file could not be loaded."
 				if !opt.SkipOnError {
-					return &Error{Class: Parse, Detail: "SystemExit(9)", Exit: 9, Log: msg, Err: jsonErr(err)}
+					return &Error{Class: Parse, Detail: "SystemExit(9)", Fatal: true, Log: msg, Err: jsonErr(err)}
 				}
 				log.Error(msg)
 				break
@@ -648,7 +648,7 @@ func parseWAF(text io.Reader, source, key string, opt Options, emit emitFunc) er
 			if bad {
 				msg := "The " + key + " file doesn't have the expected structure."
 				if !opt.SkipOnError {
-					return &Error{Class: Parse, Detail: "SystemExit(9)", Exit: 9, Log: msg}
+					return &Error{Class: Parse, Detail: "SystemExit(9)", Fatal: true, Log: msg}
 				}
 				log.Error(msg)
 			}

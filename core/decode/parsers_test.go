@@ -107,8 +107,8 @@ func TestEvents(t *testing.T) {
 		skip                   bool
 		in                     string
 		want                   []string // Marshal of each event
-		err                    string   // Message() of the *Error, or its Log when Exit != 0
-		exit                   int
+		err                    string   // Message() of the *Error, or its Log when Fatal
+		fatal                  bool
 		logs                   []string
 	}{
 		{name: "cloudtrail", typ: "cloudtrail", key: "a.json.gz",
@@ -161,7 +161,7 @@ func TestEvents(t *testing.T) {
 		{name: "umbrella iplogs", typ: "cisco_umbrella", key: "a", prefix: "x/iplogs/", in: "1,2\n",
 			want: []string{`{"timestamp": "1", "identity": "2", "source": "cisco_umbrella"}`}},
 		{name: "umbrella bad prefix", typ: "cisco_umbrella", key: "a", prefix: "umbrella/dns", in: "1,2\n",
-			err: "Only 'dnslogs', 'proxylogs' or 'iplogs' are allowed for Cisco Umbrella", exit: 12},
+			err: "Only 'dnslogs', 'proxylogs' or 'iplogs' are allowed for Cisco Umbrella", fatal: true},
 		{name: "server access", typ: "server_access", key: "a",
 			in:   `own bkt [06/Feb/2019:00:00:38 +0000] 1.2.3.4 req ID OP key "GET /x HTTP/1.1" 200 - 10 10 1 1 "-" "ua x" - hid SigV4 c AuthHeader host TLSv1.2 arn extra` + "\n",
 			want: []string{`{"bucket_owner": "own", "bucket": "bkt", "time": "06/Feb/2019:00:00:38 +0000", "remote_ip": "1.2.3.4", "requester": "req", "request_id": "ID", "operation": "OP", "key": "key", "request_uri": "GET /x HTTP/1.1", "http_status": "200", "error_code": "-", "bytes_sent": "10", "object_sent": "10", "total_time": "1", "turn_around_time": "1", "referer": "-", "user_agent": "ua x", "version_id": "-", "host_id": "hid", "signature_version": "SigV4", "cipher_suite": "c", "authentication_type": "AuthHeader", "host_header": "host", "tls_version": "TLSv1.2", "source": "s3_server_access"}`}},
@@ -191,11 +191,11 @@ func TestEvents(t *testing.T) {
 			in:   `{"httpRequest":{"clientIp":"1.2.3.4","headers":[{"name":"Host","value":"h"},{"name":"X-Custom","value":"c"},{"name":"user-agent","value":"ua"}]},"source":"s"}{"a":1,"httpRequest":{"headers":[]}}  ` + "\n\n",
 			want: []string{`{"httpRequest": {"clientIp": "1.2.3.4", "headers": {"Host": "h", "user-agent": "ua"}}, "source": "waf"}`, `{"a": 1, "httpRequest": {"headers": {}}, "source": "waf"}`}},
 		{name: "waf structure", typ: "waf", key: "p/w", in: `{"a":1}`,
-			err: "The p/w file doesn't have the expected structure.", exit: 9},
+			err: "The p/w file doesn't have the expected structure.", fatal: true},
 		{name: "waf structure skipped", typ: "waf", key: "p/w", skip: true, in: `{"a":1}`,
 			want: []string{`{"a": 1, "source": "waf"}`}, logs: []string{"ERROR: The p/w file doesn't have the expected structure."}},
 		{name: "waf bad json", typ: "waf", key: "p/w", in: `{"a":`,
-			err: "Events from w file could not be loaded.", exit: 9},
+			err: "Events from w file could not be loaded.", fatal: true},
 		{name: "waf bad json skipped", typ: "waf", key: "p/w", skip: true,
 			in:   `{"httpRequest":{"headers":[]}} {"b":2}` + "\n" + `{"httpRequest":{"headers":[]},"n":3}`,
 			want: []string{`{"httpRequest": {"headers": {}}, "source": "waf"}`, `{"httpRequest": {"headers": {}}, "n": 3, "source": "waf"}`},
@@ -218,11 +218,11 @@ func TestEvents(t *testing.T) {
 					t.Fatalf("error %v, want %s", err, tt.err)
 				}
 				msg := e.Message()
-				if e.Exit != 0 {
+				if e.Fatal {
 					msg = e.Log
 				}
-				if msg != tt.err || e.Exit != tt.exit || e.Key != tt.key {
-					t.Errorf("error %q (exit %d), want %q (exit %d)", msg, e.Exit, tt.err, tt.exit)
+				if msg != tt.err || e.Fatal != tt.fatal || e.Key != tt.key {
+					t.Errorf("error %q (fatal %v), want %q (fatal %v)", msg, e.Fatal, tt.err, tt.fatal)
 				}
 				return
 			}

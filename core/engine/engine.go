@@ -1,7 +1,8 @@
 // Package engine runs one target the way one invocation of the Python
 // script did: it hands the target to its runner (bucket, service or
-// subscriber), maps what the runner returned to the script's exit code and
-// log line, and ends every run with one summary line.
+// subscriber), reports what the runner returned with the script's exit
+// code and log line (core/exit holds the mapping), and ends every run with
+// one summary line.
 package engine
 
 import (
@@ -62,7 +63,7 @@ func Run(ctx context.Context, t config.Target, h Host) (code int) {
 	case config.KindSubscriber:
 		err = subscriber.Run(ctx, t, subscriber.Env{Env: h})
 	default:
-		err = exit.Errorf(exit.Unknown, "Unknown target kind %q.", t.Kind)
+		err = host.Errorf(host.Failed, "Unknown target kind %q.", t.Kind)
 	}
 	return report(ctx, t, h.Log, err)
 }
@@ -72,33 +73,13 @@ func report(ctx context.Context, t config.Target, log logging.Logger, err error)
 	if err == nil {
 		return exit.OK
 	}
-	var ee *exit.Error
-	if errors.As(err, &ee) {
-		if ee.DebugLevel > 0 {
-			log.Debug(ee.DebugLevel, ee.Msg)
-		} else if ee.Msg != "" {
-			log.Error(ee.Msg)
-		}
-		return ee.Code
+	if o, ok := exit.Of(err); ok {
+		o.Log(log)
+		return o.Code
 	}
 	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		log.Warning("Run interrupted by shutdown; progress so far is saved.")
-		return 2
+		return exit.Arguments
 	}
-	// Errors of other packages that know the script's code for themselves
-	// (config.Error, the services' and subscribers' errors).
-	var ec interface{ ExitCode() int }
-	if errors.As(err, &ec) {
-		log.Error(err.Error())
-		return ec.ExitCode()
-	}
-	// An unexpected failure: the script's main() handler says
-	// "+++ Error: <e>" and exits 12, or 1 when debugging.
-	log.Debug(2, "+++ Error: "+err.Error())
-	if t.Debug > 0 {
-		log.Error("Unknown error: " + err.Error())
-		return exit.Unknown
-	}
-	log.Error(err.Error())
-	return exit.InvalidType
+	return exit.Unexpected(log, err, t.Debug)
 }

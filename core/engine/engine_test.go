@@ -3,11 +3,15 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/config"
-	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/host"
+	"github.com/wazuh/aws-s3-go/core/send"
+	"github.com/wazuh/aws-s3-go/core/state"
 )
 
 // recorder is a logging.Logger keeping the lines it is given.
@@ -20,11 +24,6 @@ func (r *recorder) Error(m string)        { r.lines = append(r.lines, "ERROR: "+
 func (r *recorder) Print(m string)        { r.lines = append(r.lines, m) }
 func (r *recorder) Enabled(int) bool      { return true }
 func (r *recorder) text() string          { return strings.Join(r.lines, "\n") }
-
-type coded struct{}
-
-func (coded) Error() string { return "coded failure" }
-func (coded) ExitCode() int { return 21 }
 
 // How a run's outcome becomes the script's exit code and last line.
 func TestReport(t *testing.T) {
@@ -39,9 +38,11 @@ func TestReport(t *testing.T) {
 		line  string
 	}{
 		{"success", context.Background(), 0, nil, 0, ""},
-		{"script error", context.Background(), 0, exit.Errorf(exit.EmptyBucket, "No files were found in 'b/'. No logs will be processed."), 14, "ERROR: No files were found in 'b/'. No logs will be processed."},
-		{"debug-only message", context.Background(), 1, &exit.Error{Code: exit.InvalidRegion, Msg: "+++ ERROR: Invalid region 'x'", DebugLevel: 1}, 22, "DEBUG: +++ ERROR: Invalid region 'x'"},
-		{"error with its own code", context.Background(), 0, coded{}, 21, "ERROR: coded failure"},
+		{"script error", context.Background(), 0, host.Errorf(host.EmptyBucket, "No files were found in 'b/'. No logs will be processed."), 14, "ERROR: No files were found in 'b/'. No logs will be processed."},
+		{"debug-only message", context.Background(), 1, &host.Quiet{Level: 1, Err: host.Errorf(host.InvalidRegion, "+++ ERROR: Invalid region 'x'")}, 22, "DEBUG: +++ ERROR: Invalid region 'x'"},
+		{"no message", context.Background(), 0, &awsclient.Error{Kind: awsclient.Throttling}, 16, ""},
+		{"wrapped", context.Background(), 0, fmt.Errorf("object k: %w", &send.Error{Err: errors.New("EPIPE")}), 13, "ERROR: object k: Error sending message to wazuh: EPIPE"},
+		{"typed error of a stopped run", cancelled, 0, &state.Error{Kind: state.Locked, Msg: "locked", Err: context.Canceled}, 24, "ERROR: locked"},
 		{"stopped", cancelled, 0, context.Canceled, 2, "WARNING: Run interrupted by shutdown; progress so far is saved."},
 		{"unexpected, no debug", context.Background(), 0, errors.New("boom"), 12, "ERROR: boom"},
 		{"unexpected, debug", context.Background(), 2, errors.New("boom"), 1, "ERROR: Unknown error: boom"},

@@ -1,7 +1,8 @@
 // Package host holds what the three runners (bucket, service, subscriber)
 // share: the environment a host gives a run, its resource options and the
-// counters a run adds to. It imports no runner, so every runner and the
-// engine that dispatches to them can import it.
+// counters a run adds to, and *Error, what a runner reports that is neither
+// AWS's nor the state database's. It imports no runner, so every runner and
+// the engine that dispatches to them can import it.
 package host
 
 import (
@@ -132,3 +133,53 @@ type panicError struct {
 func (p *panicError) Error() string {
 	return fmt.Sprintf("internal error (please report): %v", p.v)
 }
+
+// Error is a runner's failure that is neither AWS's nor the state
+// database's, in the category the script told apart. Msg is the script's
+// text for it.
+type Error struct {
+	Kind Kind
+	Msg  string
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Msg }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Kind is the category of a runner's failure.
+type Kind int
+
+const (
+	// Failed: a failure the script did not single out.
+	Failed Kind = iota
+	// InvalidType: the target's type, or the bucket's content, is not
+	// one the runner handles.
+	InvalidType
+	// InvalidRegion: a region the runner does not know or cannot use.
+	InvalidRegion
+	// EmptyBucket: nothing under the bucket's prefix.
+	EmptyBucket
+	// InvalidPrefix: no logs where the type's layout puts them.
+	InvalidPrefix
+	// MissingArgument: a subscriber without its queue, role or external
+	// ID.
+	MissingArgument
+	// BadMarker: no date could be read from the listing marker the state
+	// database gave.
+	BadMarker
+)
+
+// Errorf returns an *Error of kind k with a formatted message.
+func Errorf(k Kind, format string, args ...any) *Error {
+	return &Error{Kind: k, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Quiet wraps an error the script reported only as a debug line of
+// Level: the run ends as Err says, and its message goes to that level.
+type Quiet struct {
+	Level int
+	Err   error
+}
+
+func (q *Quiet) Error() string { return q.Err.Error() }
+func (q *Quiet) Unwrap() error { return q.Err }

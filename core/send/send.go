@@ -2,8 +2,8 @@
 // queue: encode under the queue's size policy, log what the reference
 // logged (the oversize line at level 1, the event at level 3), hand it to
 // the sink, count it, and turn a sink failure into the error every runner
-// returns. The bucket runner, the services and the subscriber all send
-// through a Path, so the wording and the exit code cannot drift between
+// returns (*Error). The bucket runner, the services and the subscriber all
+// send through a Path, so the wording and the outcome cannot drift between
 // them.
 //
 // A Path takes a message (*pyjson.Object), an event already encoded (the
@@ -20,7 +20,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/wazuh/aws-s3-go/core/event"
-	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 	"github.com/wazuh/aws-s3-go/core/sink"
@@ -132,11 +131,17 @@ func (p *Path) send(ctx context.Context, data []byte) error {
 	return nil
 }
 
+// Error is an event the sink could never deliver. Error() is the script's
+// message for it; the sink's error stays wrapped, so errors.Is still sees
+// the errno.
+type Error struct{ Err error }
+
+func (e *Error) Error() string { return "Error sending message to wazuh: " + e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
 // fail maps a sink failure to the error the runners return. Sinks wait and
 // retry while the queue is unavailable, so a failure is either the end of
-// ctx, passed through as its cause, or an event that can never be
-// delivered: the script's exit 13 with its message. The sink's error stays
-// wrapped, so errors.Is still sees the errno.
+// ctx, passed through as its cause, or an *Error.
 func fail(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
@@ -144,5 +149,5 @@ func fail(ctx context.Context, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	return exit.Wrap(exit.Send, err, "Error sending message to wazuh: %s", err)
+	return &Error{Err: err}
 }

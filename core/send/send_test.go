@@ -15,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/wazuh/aws-s3-go/core/event"
-	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 	"github.com/wazuh/aws-s3-go/core/sink"
@@ -84,12 +83,12 @@ func TestSendFailure(t *testing.T) {
 	var count atomic.Int64
 	p := New(sink.NewWriter(failWriter{broken}), nil, &count)
 	err := p.Event(context.Background(), []byte(`{"a": 1}`))
-	var ee *exit.Error
-	if !errors.As(err, &ee) || ee.Code != exit.Send {
-		t.Fatalf("Event = %#v, want exit %d", err, exit.Send)
+	var se *Error
+	if !errors.As(err, &se) {
+		t.Fatalf("Event = %#v, want a *send.Error", err)
 	}
-	if want := "Error sending message to wazuh: sink: write event: broken pipe"; ee.Msg != want {
-		t.Errorf("message %q, want %q", ee.Msg, want)
+	if want := "Error sending message to wazuh: sink: write event: broken pipe"; se.Error() != want {
+		t.Errorf("message %q, want %q", se.Error(), want)
 	}
 	if !errors.Is(err, broken) {
 		t.Error("the sink's error is not wrapped")
@@ -175,9 +174,9 @@ func TestTextTooLongForSocket(t *testing.T) {
 		t.Errorf("logged:\n%s", logs.String())
 	}
 	// Only raw text is skipped: an event of an object must not be lost.
-	var ee *exit.Error
-	if err := p.Event(context.Background(), []byte("{}")); !errors.As(err, &ee) || ee.Code != exit.Send {
-		t.Errorf("Event = %v, want exit %d", err, exit.Send)
+	var se *Error
+	if err := p.Event(context.Background(), []byte("{}")); !errors.As(err, &se) {
+		t.Errorf("Event = %v, want a *send.Error", err)
 	}
 }
 

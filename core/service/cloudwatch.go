@@ -13,7 +13,6 @@ import (
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/event"
-	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 	"github.com/wazuh/aws-s3-go/core/pyre"
@@ -180,10 +179,10 @@ func (r *cwRun) logStreams(ctx context.Context, group string) (names []string, o
 				return nil, false, cerr
 			}
 			if isCredentials(err) {
-				return nil, false, exit.Wrap(exit.Credentials, err, "Access error: %s", err)
+				return nil, false, awsclient.Errorf(awsclient.Credentials, err, "Access error: %s", err)
 			}
 			if awsclient.ErrorCode(err) != "" {
-				return nil, false, exit.Wrap(exit.Throttling, err, "The \"get_log_streams\" request failed: %s", awsclient.ClientError(err))
+				return nil, false, awsclient.Errorf(awsclient.Throttling, err, "The \"get_log_streams\" request failed: %s", awsclient.ClientError(err))
 			}
 			if awsclient.IsConnection(err) {
 				r.log.Error(err.Error())
@@ -347,13 +346,13 @@ func (r *cwRun) getLogEvents(ctx context.Context, in *cloudwatchlogs.GetLogEvent
 			return nil, cerr
 		}
 		if isCredentials(err) {
-			return nil, exit.Wrap(exit.Credentials, err, "Access error: %s", err)
+			return nil, awsclient.Errorf(awsclient.Credentials, err, "Access error: %s", err)
 		}
 		if !awsclient.IsConnection(err) {
-			return nil, exit.Wrap(exit.Throttling, err, "The \"get_log_events\" request failed: %s", awsclient.ClientError(err))
+			return nil, awsclient.Errorf(awsclient.Throttling, err, "The \"get_log_events\" request failed: %s", awsclient.ClientError(err))
 		}
 		if try == connectionRetries {
-			return nil, exit.Wrap(exit.Endpoint, err, "%s", err)
+			return nil, awsclient.Errorf(awsclient.Endpoint, err, "%s", err)
 		}
 		r.log.Debug(1, "WARNING: The \"get_log_events\" request was denied because the endpoint URL was not available. Attempting again.")
 		t := time.NewTimer(wait)
@@ -379,7 +378,7 @@ func (r *cwRun) remove(ctx context.Context, group, stream string) error {
 		return cerr
 	}
 	if awsclient.ErrorCode(err) != "" {
-		return exit.Wrap(exit.Throttling, err, "The \"remove_aws_log_stream\" request failed: %s", awsclient.ClientError(err))
+		return awsclient.Errorf(awsclient.Throttling, err, "The \"remove_aws_log_stream\" request failed: %s", awsclient.ClientError(err))
 	}
 	r.log.Print(fmt.Sprintf("DEBUG: ERROR: Error trying to remove \"%s\" log stream from \"%s\" log group.", stream, group))
 	return nil

@@ -9,7 +9,6 @@ import (
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/state"
 )
@@ -52,10 +51,6 @@ type db struct {
 func openDB(ctx context.Context, path, version string, log logging.Logger) (*db, error) {
 	st, err := state.OpenContext(ctx, path, version, log)
 	if err != nil {
-		var se *state.Error
-		if errors.As(err, &se) {
-			return nil, &exit.Error{Code: se.Code, Msg: se.Msg, Err: err}
-		}
 		return nil, err
 	}
 	return &db{st: st, conn: st.Conn()}, nil
@@ -98,7 +93,7 @@ func (d *db) ensureTable(name, ddl string, log logging.Logger) error {
 	}
 	log.Debug(1, "+++ Table does not exist; create")
 	if _, err := d.exec(ddl); err != nil {
-		return &exit.Error{Code: exit.CreateDB, Msg: "Unable to create SQLite DB: " + pyErr(err), Err: err}
+		return &state.Error{Kind: state.Create, Msg: "Unable to create SQLite DB: " + pyErr(err), Err: err}
 	}
 	return nil
 }
@@ -267,7 +262,7 @@ func (d *db) trimScans(service, account, region string, keep int) error {
 
 // sqlErr is the reference's report of an unexpected SQLite failure.
 func sqlErr(err error) error {
-	return &exit.Error{Code: exit.SQLite, Msg: "Unexpected error accessing SQLite DB: " + pyErr(err), Err: err}
+	return &state.Error{Kind: state.Query, Msg: "Unexpected error accessing SQLite DB: " + pyErr(err), Err: err}
 }
 
 // pyErr renders err as Python's sqlite3 does: the SQLite message alone,

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wazuh/aws-s3-go/core/config"
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/tests/fixture"
@@ -76,8 +77,8 @@ func exitCode(err error) int {
 	if err == nil {
 		return 0
 	}
-	if e, ok := err.(interface{ ExitCode() int }); ok {
-		return e.ExitCode()
+	if o, ok := exit.Of(err); ok {
+		return o.Code
 	}
 	return -1
 }

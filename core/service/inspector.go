@@ -20,7 +20,6 @@ import (
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/event"
-	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 	"github.com/wazuh/aws-s3-go/core/pyre"
@@ -56,7 +55,7 @@ func runInspector(ctx context.Context, t config.Target, env Env, clients *awscli
 			return cerr
 		}
 		if isCredentials(err) {
-			return exit.Wrap(exit.Credentials, err, "Access error: %s", err)
+			return awsclient.Errorf(awsclient.Credentials, err, "Access error: %s", err)
 		}
 		// Uncaught in the script (exit 12, or 1 in debug mode).
 		return errors.New(awsclient.ClientError(err))
@@ -163,7 +162,7 @@ func (r *inspectorRun) findings(ctx context.Context, region string, from, to tim
 				return sent, cerr
 			}
 			if isCredentials(err) {
-				return sent, exit.Wrap(exit.Credentials, err, "Access error: %s", err)
+				return sent, awsclient.Errorf(awsclient.Credentials, err, "Access error: %s", err)
 			}
 			return sent, errors.New(awsclient.ClientError(err))
 		}

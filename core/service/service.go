@@ -25,7 +25,6 @@ import (
 
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/config"
-	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/state"
@@ -48,10 +47,10 @@ type Env struct {
 // DBPath is where the services' state database lives.
 func DBPath(home string) string { return filepath.Join(home, "wodles", "aws", "aws_services.db") }
 
-// Run processes service target t once. A nil error means exit 0; an *exit.Error
-// carries the script's exit code; a cancelled ctx returns ctx's error with
-// the progress made so far saved; other errors are unexpected failures
-// (the script's exit 12, or 1 in debug mode).
+// Run processes service target t once. A nil error means success; a
+// *host.Error, *awsclient.Error, *state.Error or *send.Error says what
+// failed; a cancelled ctx returns ctx's error with the progress made so
+// far saved; other errors are failures the script did not expect.
 func Run(ctx context.Context, t config.Target, env Env) error {
 	if env.Log == nil {
 		env.Log = logging.Discard{}
@@ -75,7 +74,7 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 	case "inspector":
 		supported = config.InspectorRegions
 	default:
-		return &exit.Error{Code: 12, Msg: "Invalid type of service"}
+		return host.Errorf(host.InvalidType, "Invalid type of service")
 	}
 	regions := t.Regions
 	if len(regions) == 0 {
@@ -91,7 +90,7 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 				word = "Unsupported"
 			}
 			env.Log.Debug(1, fmt.Sprintf("+++ ERROR: %s region '%s'", word, r))
-			return &exit.Error{Code: exit.InvalidRegion, Msg: fmt.Sprintf("%s region '%s'", word, r)}
+			return host.Errorf(host.InvalidRegion, "%s region '%s'", word, r)
 		}
 	}
 
@@ -100,23 +99,19 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 	}
 	clients, err := awsclient.New(ctx, t)
 	if err != nil {
-		var pe *awsclient.ProfileError
-		if errors.As(err, &pe) {
-			return &exit.Error{Code: exit.Profile, Msg: pe.Error(), Err: err}
-		}
-		return exit.Wrap(exit.Credentials, err, "Access error: %s", err)
+		return awsclient.AccessError(err)
 	}
 	if err := clients.Retrieve(ctx); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		return exit.Wrap(exit.Credentials, err, "Access error: %s", err)
+		return awsclient.Errorf(awsclient.Credentials, err, "Access error: %s", err)
 	}
 
 	version := env.Version
 	if version == "" {
 		if version, err = state.WazuhVersion(ctx, env.Home); err != nil {
-			return &exit.Error{Code: exit.Unknown, Msg: err.Error(), Err: err}
+			return &host.Error{Kind: host.Failed, Msg: err.Error(), Err: err}
 		}
 	}
 	db, err := openDB(ctx, DBPath(env.Home), version, env.Log)

@@ -12,7 +12,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 )
 
@@ -32,12 +31,8 @@ import (
 // the whole file, every scope included.
 
 // LockWait is how long Open waits for another run to release the
-// database before it gives up with ExitLocked.
+// database before it gives up with an *Error of Kind Locked.
 const LockWait = 30 * time.Second
-
-// ExitLocked is the exit status of a run that gave up waiting for the
-// database's lock (not one of the script's codes: the script had no lock).
-const ExitLocked = 24
 
 // lockPoll bounds the wait between two attempts to take the lock.
 const lockPoll = 100 * time.Millisecond
@@ -73,7 +68,7 @@ func lockDB(ctx context.Context, path, scope string, wait time.Duration, log log
 			log.Debug(2, fmt.Sprintf("+++ Cannot create the lock file %s (%v); going on without it", lp, err))
 			return nil, nil
 		}
-		return nil, &Error{Code: exit.SQLite, Msg: fmt.Sprintf("Error attempting to lock the %s database: %v", path, err), Err: err}
+		return nil, &Error{Kind: Query, Msg: fmt.Sprintf("Error attempting to lock the %s database: %v", path, err), Err: err}
 	}
 	user := "the " + path + " database"
 	if scope != "" {
@@ -88,12 +83,12 @@ func lockDB(ctx context.Context, path, scope string, wait time.Duration, log log
 		}
 		if err != syscall.EAGAIN && err != syscall.EACCES {
 			f.Close()
-			return nil, &Error{Code: exit.SQLite, Msg: fmt.Sprintf("Error attempting to lock the %s database: %s: %v", path, lp, err), Err: err}
+			return nil, &Error{Kind: Query, Msg: fmt.Sprintf("Error attempting to lock the %s database: %s: %v", path, lp, err), Err: err}
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
 			f.Close()
-			return nil, &Error{Code: ExitLocked, Err: ErrLocked, Msg: fmt.Sprintf(
+			return nil, &Error{Kind: Locked, Err: ErrLocked, Msg: fmt.Sprintf(
 				"Another aws-s3 run is using %s: its lock %s was still held after %v.", user, lp, wait)}
 		}
 		if !warned {

@@ -69,8 +69,8 @@ func TestLockGivesUp(t *testing.T) {
 		t.Errorf("gave up after %v, want 300ms", d)
 	}
 	var se *Error
-	if l != nil || !errors.As(err, &se) || se.Code != ExitLocked || !errors.Is(err, ErrLocked) {
-		t.Fatalf("lockDB = %v, %#v; want an *Error with code %d", l, err, ExitLocked)
+	if l != nil || !errors.As(err, &se) || se.Kind != Locked || !errors.Is(err, ErrLocked) {
+		t.Fatalf("lockDB = %v, %#v; want an *Error of Kind Locked", l, err)
 	}
 	want := "Another aws-s3 run is using the " + path + " database: its lock " + path + ".lock was still held after 300ms."
 	if se.Msg != want {

@@ -9,6 +9,9 @@
 // durable only after the caller recorded it: an interrupted run keeps what
 // it finished. All access goes through one SQLite connection, so many
 // goroutines may share a DB and reads see rows not yet committed.
+//
+// Failures are *Error, whose Kind says which step failed (query, create,
+// lock, cleanup); core/exit picks the exit code.
 package state
 
 import (
@@ -28,8 +31,6 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/wazuh/aws-s3-go/core/logging"
-
-	"github.com/wazuh/aws-s3-go/core/exit"
 )
 
 // Commit batching: an open transaction is committed at the latest
@@ -56,15 +57,31 @@ var deprecatedTables = []string{"log_progress", "trail_progress"}
 // ErrClosed is returned by operations on a closed DB.
 var ErrClosed = errors.New("state: database is closed")
 
-// Error is a database failure the reference reports with a message and,
-// when Code is not 0, ends the run with exit status Code. Msg is the
-// reference's text without the "ERROR: " prefix. Code 0 marks failures the
-// reference prints and carries on after (DB cleanup).
+// Error is a failure of the state database. Msg is the reference's text
+// for it, without the "ERROR: " prefix; Kind says which step failed, which
+// decides how the run ends.
 type Error struct {
-	Code int
+	Kind Kind
 	Msg  string
 	Err  error
 }
+
+// Kind is the step of a state database failure.
+type Kind int
+
+const (
+	// Query: opening the database, its lock file or its metadata table,
+	// or a statement on it failed; the reference exits 5.
+	Query Kind = iota
+	// Create: a table could not be created; the reference exits 6.
+	Create
+	// Locked: another run held the database's lock past LockWait (no
+	// reference equivalent: it had no lock).
+	Locked
+	// Cleanup: trimming old rows failed; the reference prints it and
+	// carries on.
+	Cleanup
+)
 
 func (e *Error) Error() string { return e.Msg }
 func (e *Error) Unwrap() error { return e.Err }
@@ -107,7 +124,7 @@ type DB struct {
 // OpenScope opens (creating it and its directory when missing) the state
 // database at path and brings its metadata table to version, as the
 // reference's check_metadata_version does (reference-wodle.md §2.2).
-// Failures are *Error with Code exit.SQLite. It first takes the lock of
+// Failures are *Error of Kind Query. It first takes the lock of
 // scope in the database (lock.go; "" locks every scope), waiting up to
 // LockWait or until ctx ends for another run.
 func OpenScope(ctx context.Context, path, scope, version string, log logging.Logger) (*DB, error) {
@@ -115,7 +132,7 @@ func OpenScope(ctx context.Context, path, scope, version string, log logging.Log
 		log = logging.Discard{}
 	}
 	operr := func(err error) error {
-		return &Error{Code: exit.SQLite, Msg: fmt.Sprintf("Error attempting to operate with the %s database: %s", path, pyErr(err)), Err: err}
+		return &Error{Kind: Query, Msg: fmt.Sprintf("Error attempting to operate with the %s database: %s", path, pyErr(err)), Err: err}
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -255,12 +272,12 @@ func (d *DB) readMetadata(operr func(error) error) (exists, hasRow bool, cur str
 }
 
 func updateErr(err error) error {
-	return &Error{Code: exit.SQLite, Msg: "Error attempting to update the metadata table: " + pyErr(err), Err: err}
+	return &Error{Kind: Query, Msg: "Error attempting to update the metadata table: " + pyErr(err), Err: err}
 }
 
 func (d *DB) createMetadata(version string) error {
 	fail := func(err error) error {
-		return &Error{Code: exit.SQLite, Msg: "Error attempting to create the metadata table: " + pyErr(err), Err: err}
+		return &Error{Kind: Query, Msg: "Error attempting to create the metadata table: " + pyErr(err), Err: err}
 	}
 	if _, err := d.exec(metadataDDL); err != nil {
 		return fail(err)
@@ -459,7 +476,7 @@ func (d *DB) Close() error {
 // sqlErr wraps an unexpected SQLite failure the way the reference reports
 // it (wazuh_integration.py init_db).
 func sqlErr(err error) error {
-	return &Error{Code: exit.SQLite, Msg: "Unexpected error accessing SQLite DB: " + pyErr(err), Err: err}
+	return &Error{Kind: Query, Msg: "Unexpected error accessing SQLite DB: " + pyErr(err), Err: err}
 }
 
 var rcSuffix = regexp.MustCompile(` \(\d+\)( \(SQLITE_BUSY\))?$`)

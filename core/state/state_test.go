@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/kind"
 )
 
@@ -233,7 +232,7 @@ func TestMetadata(t *testing.T) {
 		db.Close()
 		_, err := Open(path, "v5.1.0", nil)
 		var e *Error
-		if !errors.As(err, &e) || e.Code != exit.SQLite || e.Msg != "Error attempting to update the metadata table: frozen" {
+		if !errors.As(err, &e) || e.Kind != Query || e.Msg != "Error attempting to update the metadata table: frozen" {
 			t.Fatalf("Open = %#v", err)
 		}
 	})
@@ -244,7 +243,7 @@ func TestMetadata(t *testing.T) {
 		path := filepath.Join(file, "s3_cloudtrail.db")
 		_, err := Open(path, "v5.1.0", nil)
 		var e *Error
-		if !errors.As(err, &e) || e.Code != exit.SQLite || !strings.HasPrefix(e.Msg, "Error attempting to operate with the "+path+" database: ") {
+		if !errors.As(err, &e) || e.Kind != Query || !strings.HasPrefix(e.Msg, "Error attempting to operate with the "+path+" database: ") {
 			t.Fatalf("Open = %v", err)
 		}
 	})
@@ -260,7 +259,7 @@ func TestCreateFailureIsExit6(t *testing.T) {
 	d := open(t, path, nil)
 	_, _, err := d.EnsureTable("cloudtrail", Region)
 	var e *Error
-	if !errors.As(err, &e) || e.Code != exit.CreateDB || !strings.HasPrefix(e.Msg, "Unable to create SQLite DB: ") ||
+	if !errors.As(err, &e) || e.Kind != Create || !strings.HasPrefix(e.Msg, "Unable to create SQLite DB: ") ||
 		strings.Contains(e.Msg, "(1)") {
 		t.Fatalf("EnsureTable = %v", err)
 	}
@@ -618,7 +617,7 @@ func TestTrim(t *testing.T) {
 			tb := table(t, d, c.table)
 			_, err := tb.Trim(g, -1, "x")
 			var e *Error
-			if !errors.As(err, &e) || e.Code != 0 || !strings.HasPrefix(e.Msg, c.want) {
+			if !errors.As(err, &e) || e.Kind != Cleanup || !strings.HasPrefix(e.Msg, c.want) {
 				t.Errorf("%s: Trim error = %v", c.table, err)
 			}
 		}

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-
-	"github.com/wazuh/aws-s3-go/core/exit"
 )
 
 // Table is one bucket-type table of an open DB.
@@ -27,8 +25,8 @@ type Table struct {
 // "+++ Table does not exist; create" at debug level 1, as its create_table
 // does). created reports whether it was created. An existing table is used
 // as it is, whatever DDL text created it (Python's test fixtures quote the
-// name), as the reference does. Failures are *Error: exit.SQLite when the
-// tables cannot be listed or the table cannot be used, exit.CreateDB when it
+// name), as the reference does. Failures are *Error: Kind Query when the
+// tables cannot be listed or the table cannot be used, Create when it
 // cannot be created.
 func (d *DB) EnsureTable(name string, s Schema) (t *Table, created bool, err error) {
 	if !isIdent(name) {
@@ -58,7 +56,7 @@ func (d *DB) EnsureTable(name string, s Schema) (t *Table, created bool, err err
 			// A run of another bucket sharing the file may have created
 			// it since the look.
 			if names, nerr := d.tableNames(); nerr != nil || !names[name] {
-				return nil, false, &Error{Code: exit.CreateDB, Msg: "Unable to create SQLite DB: " + pyErr(err), Err: err}
+				return nil, false, &Error{Kind: Create, Msg: "Unable to create SQLite DB: " + pyErr(err), Err: err}
 			}
 		} else {
 			created = true
@@ -241,7 +239,7 @@ func (t *Table) Record(g Group, key string, created int64) (Seq, error) {
 // 500-row trim does to busy trails. keepFrom "" protects every row.
 //
 // Trim logs the reference's "+++ DB Maintenance" (debug level 1). A failed
-// DELETE is an *Error with Code 0 carrying the reference's message ("Failed
+// DELETE is an *Error of Kind Cleanup carrying the reference's message ("Failed
 // to execute DB cleanup - ..."): the reference prints it and carries on.
 // ErrClosed, or the *Error of an earlier failed commit, is returned as is.
 //
@@ -268,7 +266,7 @@ func (t *Table) TrimRange(g Group, keep int, from, keepFrom string) (deleted int
 		} else {
 			msg = fmt.Sprintf("Failed to execute DB cleanup - AWS Account ID: %s  Region: %s: %s", g.Account, g.Region, pyErr(err))
 		}
-		return &Error{Msg: msg, Err: err}
+		return &Error{Kind: Cleanup, Msg: msg, Err: err}
 	}
 	if keep < 0 {
 		return 0, fail(fmt.Errorf("negative retention %d", keep))

@@ -227,9 +227,8 @@ func gz(s string) []byte {
 }
 
 func exitCode(err error) int {
-	var ec interface{ ExitCode() int }
-	if errors.As(err, &ec) {
-		return ec.ExitCode()
+	if o, ok := exit.Of(err); ok {
+		return o.Code
 	}
 	return -1
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/decode"
 	"github.com/wazuh/aws-s3-go/core/event"
-	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 	"github.com/wazuh/aws-s3-go/core/send"
@@ -107,7 +106,7 @@ func (r *run) loop(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
-			return exit.Wrap(exit.SQSFailure, err, "Error receiving message from SQS: %s", awsclient.ClientError(err))
+			return awsclient.Errorf(awsclient.Queue, err, "Error receiving message from SQS: %s", awsclient.ClientError(err))
 		}
 		var fresh []sqstypes.Message
 		for _, m := range out.Messages {
@@ -314,7 +313,7 @@ func (r *run) delete(ctx context.Context, m sqstypes.Message) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
-		return exit.Wrap(exit.SQSFailure, err, "Error deleting message from SQS: %s", awsclient.ClientError(err))
+		return awsclient.Errorf(awsclient.Queue, err, "Error deleting message from SQS: %s", awsclient.ClientError(err))
 	}
 	r.log.Debug(2, "Message deleted from queue: "+r.t.Queue)
 	return nil
@@ -528,9 +527,9 @@ func contentError(rt route, open opener, err error) error {
 	case errors.Is(err, errSkipMessage):
 		return err
 	case le != nil:
-		return &objectError{&exit.Error{Code: exit.Parse, Msg: fmt.Sprintf("Failed to parse file %s: LimitError(%s)", rt.key, pyjson.ReprString(le.msg))}}
+		return &objectError{&decode.Error{Key: rt.key, Class: decode.Parse, Detail: "LimitError(" + pyjson.ReprString(le.msg) + ")"}}
 	case errors.As(err, &pe):
-		return &objectError{&exit.Error{Code: exit.Parse, Msg: fmt.Sprintf("Failed to parse file %s: %s", rt.key, pe.msg)}}
+		return &objectError{&decode.Error{Key: rt.key, Class: decode.Parse, Detail: pe.msg}}
 	}
 	return &objectError{fmt.Errorf("Unknown error reading/parsing file %s: %w", rt.key, err)}
 }

@@ -9,8 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/wazuh/aws-s3-go/core/awsclient"
-	"github.com/wazuh/aws-s3-go/core/exit"
+	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
+	"github.com/wazuh/aws-s3-go/core/send"
 )
 
 // lakeRoute returns the object of an EventBridge "Object Created" event,
@@ -63,8 +64,8 @@ func (r *run) lakeObject(ctx context.Context, rt route) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
-		var ee *exit.Error
-		if errors.As(err, &ee) {
+		var se *send.Error
+		if errors.As(err, &se) {
 			return err // the sink failed
 		}
 		// pyarrow's exception was unexpected for the reference: exit 12
@@ -78,9 +79,9 @@ func (r *run) lakeObject(ctx context.Context, rt route) error {
 }
 
 // lakeGetError is the reference's failure to download a Parquet object:
-// reported at debug level 1 only, exit 21.
+// reported at debug level 1 only, and ending the run as an SQS failure.
 func (r *run) lakeGetError(rt route, detail string, err error) error {
-	return &exit.Error{Code: exit.SQSFailure, Msg: fmt.Sprintf("Could not get the parquet file %s in %s: %s", rt.key, rt.bucket, detail), Err: err, DebugLevel: 1}
+	return &host.Quiet{Level: 1, Err: awsclient.Errorf(awsclient.Queue, err, "Could not get the parquet file %s in %s: %s", rt.key, rt.bucket, detail)}
 }
 
 // parquetMemory is one worker's share of the run's Parquet memory.

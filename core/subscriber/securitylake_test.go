@@ -101,9 +101,8 @@ func TestSecurityLakeRedelivery(t *testing.T) {
 	e := env(m, sink.NewWriter(&out))
 	e.Log = logging.NewScript(&logs, 1)
 	err := Run(context.Background(), lakeTarget(m, "lake2"), e)
-	var ee *exit.Error
-	if !errors.As(err, &ee) || ee.Code != exit.SQSFailure || ee.DebugLevel != 1 ||
-		!strings.HasPrefix(ee.Msg, "Could not get the parquet file late.parquet in lake: ") {
+	if o, ok := exit.Of(err); !ok || o.Code != exit.SQSFailure || o.Debug != 1 ||
+		!strings.HasPrefix(o.Msg, "Could not get the parquet file late.parquet in lake: ") {
 		t.Fatalf("got %#v, want the reference's exit 21", err)
 	}
 	if out.Len() != 0 {
@@ -166,8 +165,7 @@ func TestSecurityLakeNotDeletedOnFailure(t *testing.T) {
 	m.send(t, url, lakeNotification("lake", "bad.parquet"))
 	err = Run(context.Background(), lakeTarget(m, "lake3"), env(m, sink.NewWriter(&bytes.Buffer{})))
 	var oe *objectError
-	var ec interface{ ExitCode() int }
-	if !errors.As(err, &oe) || errors.As(err, &ec) || !strings.Contains(err.Error(), "bad.parquet") {
+	if _, coded := exit.Of(err); !errors.As(err, &oe) || coded || !strings.Contains(err.Error(), "bad.parquet") {
 		t.Fatalf("corrupt object: got %v, want an unexpected error naming the object", err)
 	}
 	time.Sleep(1100 * time.Millisecond)

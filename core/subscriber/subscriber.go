@@ -33,7 +33,6 @@ import (
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/decode"
 	"github.com/wazuh/aws-s3-go/core/event"
-	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyre"
@@ -87,8 +86,8 @@ type Env struct {
 }
 
 // Run reads the queue of t until a receive returns no new message, and
-// returns nil, ctx's error when ctx ended first, or an error whose
-// ExitCode method gives the reference's exit code.
+// returns nil, ctx's error when ctx ended first, or an error that says
+// what failed (*host.Error, *awsclient.Error, *decode.Error, *send.Error).
 func Run(ctx context.Context, t config.Target, env Env) error {
 	if env.Log == nil {
 		env.Log = logging.Discard{}
@@ -101,14 +100,14 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 	case "security_lake":
 		for _, a := range []struct{ v, name string }{{t.IAMRoleARN, "iam_role_arn"}, {t.Queue, "queue"}, {t.ExternalID, "external_id"}} {
 			if a.v == "" {
-				return exit.Wrap(exit.SQSFailure, nil, "Used a subscriber but no --%s provided.", a.name)
+				return host.Errorf(host.MissingArgument, "Used a subscriber but no --%s provided.", a.name)
 			}
 		}
 	default:
-		return exit.Wrap(exit.InvalidType, nil, "Invalid type of subscriber")
+		return host.Errorf(host.InvalidType, "Invalid type of subscriber")
 	}
 	if t.Queue == "" {
-		return exit.Wrap(exit.SQSFailure, nil, "Used a subscriber but no --queue provided.")
+		return host.Errorf(host.MissingArgument, "Used a subscriber but no --queue provided.")
 	}
 	r := &run{t: t, env: env, log: env.Log, kept: map[string]bool{}, s3: map[string]*s3.Client{}}
 	// Security Lake rows are sent as they are: the reference has no discard
@@ -129,11 +128,7 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 	}
 	c, err := awsclient.New(ctx, t)
 	if err != nil {
-		var pe *awsclient.ProfileError
-		if errors.As(err, &pe) {
-			return exit.Wrap(exit.Profile, err, "%s", pe.Error())
-		}
-		return exit.Wrap(exit.Credentials, err, "Access error: %s", err)
+		return awsclient.AccessError(err)
 	}
 	r.clients = c
 	r.sqs = c.SQS(env.SQSEndpoint)
@@ -154,10 +149,10 @@ func (r *run) queueURL(ctx context.Context) error {
 		var ae smithy.APIError
 		if errors.As(err, &ae) {
 			r.log.Debug(2, "+++ Error: "+awsclient.ClientError(err))
-			return exit.Wrap(exit.SQSNotFound, err, "Queue does not exist, verify the given name")
+			return awsclient.Errorf(awsclient.QueueNotFound, err, "Queue does not exist, verify the given name")
 		}
 		if isCredentials(err) {
-			return exit.Wrap(exit.Credentials, err, "Access error: %s", err)
+			return awsclient.Errorf(awsclient.Credentials, err, "Access error: %s", err)
 		}
 		return fmt.Errorf("getting the URL of the SQS queue %s: %w", r.t.Queue, err)
 	}

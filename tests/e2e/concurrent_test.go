@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wazuh/aws-s3-go/core/exit"
 	"github.com/wazuh/aws-s3-go/core/state"
 )
 
@@ -120,7 +121,7 @@ func TestConcurrentBuckets(t *testing.T) {
 }
 
 // TestLockedDatabaseGivesUp holds the database's lock for longer than a
-// run waits: the run ends with ExitLocked and a message naming the file,
+// run waits: the run ends with exit.Locked and a message naming the file,
 // having sent nothing.
 func TestLockedDatabaseGivesUp(t *testing.T) {
 	if testing.Short() {
@@ -141,8 +142,8 @@ func TestLockedDatabaseGivesUp(t *testing.T) {
 	if d := time.Since(start); d < state.LockWait {
 		t.Errorf("gave up after %v, want %v", d, state.LockWait)
 	}
-	if r.code != state.ExitLocked || len(r.frames) != 0 {
-		t.Errorf("exit code %d with %d events, want %d and none:\n%s", r.code, len(r.frames), state.ExitLocked, r.log)
+	if r.code != exit.Locked || len(r.frames) != 0 {
+		t.Errorf("exit code %d with %d events, want %d and none:\n%s", r.code, len(r.frames), exit.Locked, r.log)
 	}
 	if want := "Another aws-s3 run is using bucket " + bucket + " in the " + e.dbPath() + " database: its lock " + e.dbPath() + ".lock was still held after 30s."; !strings.Contains(r.log, want) {
 		t.Errorf("log lacks %q:\n%s", want, r.log)
