@@ -154,3 +154,43 @@ func TestOnlyTheEdgeImportsExit(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderCodes keeps include/aws_s3.h, which C hosts compile against,
+// in step with the codes this package returns.
+func TestHeaderCodes(t *testing.T) {
+	want := map[string]int{
+		"UNKNOWN": Unknown, "ARGUMENTS": Arguments, "CREDENTIALS": Credentials,
+		"SQLITE": SQLite, "SQLITE_CREATE": CreateDB, "S3_QUERY": S3Query,
+		"DECOMPRESS": Decompress, "PARSE": Parse, "QUEUE": Queue,
+		"INVALID_TYPE": InvalidType, "SEND": Send, "EMPTY_BUCKET": EmptyBucket,
+		"ENDPOINT": Endpoint, "THROTTLING": Throttling, "KEY_FORMAT": InvalidKey,
+		"PREFIX": InvalidPrefix, "CLOCK_SKEW": ClockSkew, "SQS_NOT_FOUND": SQSNotFound,
+		"SQS": SQSFailure, "REGION": InvalidRegion, "PROFILE": Profile, "LOCKED": Locked,
+	}
+	h, err := os.ReadFile(filepath.Join("..", "..", "include", "aws_s3.h"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, line := range strings.Split(string(h), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 || f[0] != "#define" || !strings.HasPrefix(f[1], "AWS_S3_EXIT_") {
+			continue
+		}
+		n, err := strconv.Atoi(f[2])
+		if err != nil {
+			t.Fatalf("aws_s3.h: %s: %v", line, err)
+		}
+		got[strings.TrimPrefix(f[1], "AWS_S3_EXIT_")] = n
+	}
+	for name, code := range want {
+		if n, ok := got[name]; !ok || n != code {
+			t.Errorf("aws_s3.h: AWS_S3_EXIT_%s = %d (present %v), core/exit has %d", name, n, ok, code)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("aws_s3.h defines AWS_S3_EXIT_%s, which core/exit does not have", name)
+		}
+	}
+}
