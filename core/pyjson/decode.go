@@ -127,6 +127,9 @@ type Decoder struct {
 	lim    Limits
 	start  int64 // input offset where the current value starts
 	values int   // values seen in the current value
+
+	pin    int  // buffer index fill keeps, when pinned (see raw)
+	pinned bool
 }
 
 // NewDecoder returns a Decoder reading from r.
@@ -167,17 +170,24 @@ func (d *Decoder) one() (Value, error) {
 	return v, nil
 }
 
-// fill discards the input before d.pos and reads more. It reports whether
-// new bytes were added; callers holding indices must rebase them on d.pos
-// (which becomes 0 when anything was discarded).
+// fill discards the input before d.pos (before d.pin when pinned) and
+// reads more. It reports whether new bytes were added; callers holding
+// indices must hold them relative to d.pos, which moves.
 func (d *Decoder) fill() bool {
 	if d.err != nil {
 		return false
 	}
-	if d.pos > 0 {
-		d.account(d.buf[:d.pos])
-		n := copy(d.buf[:cap(d.buf)], d.buf[d.pos:d.end])
-		d.pos, d.end = 0, n
+	keep := d.pos
+	if d.pinned {
+		keep = d.pin
+	}
+	if keep > 0 {
+		d.account(d.buf[:keep])
+		n := copy(d.buf[:cap(d.buf)], d.buf[keep:d.end])
+		d.pos, d.end = d.pos-keep, n
+		if d.pinned {
+			d.pin = 0
+		}
 	}
 	// Everything in the window belongs to the current value: fill is
 	// only called when the value needs more input.
@@ -403,6 +413,47 @@ func loadDoc(d *Decoder) (Value, error) {
 // a CloudTrail file of hundreds of megabytes is read with bounded memory.
 // An error from fn stops decoding and is returned.
 func (d *Decoder) DecodeStreaming(name string, fn func(Value) error) (Value, error) {
+	return d.decodeStreaming(name, func() error {
+		v, err := d.one()
+		if err != nil {
+			return err
+		}
+		return fn(v)
+	})
+}
+
+// DecodeStreamingRaw is DecodeStreaming handing fn the JSON text of each
+// element instead of its value: every element is checked exactly as
+// DecodeStreaming decodes it (same errors, same Limits) without building
+// it, and fn gets its bytes, from its first to its last byte. The slice is
+// valid only during the call. The window keeps the whole element, so
+// memory is bounded by Limits.MaxValueBytes.
+func (d *Decoder) DecodeStreamingRaw(name string, fn func(raw []byte) error) (Value, error) {
+	return d.decodeStreaming(name, func() error {
+		raw, err := d.raw()
+		if err != nil {
+			return err
+		}
+		return fn(raw)
+	})
+}
+
+// raw validates one value with the limits applied and returns its bytes.
+func (d *Decoder) raw() ([]byte, error) {
+	d.begin()
+	// Pin the value's first byte: fill discards only what precedes it.
+	d.pin, d.pinned = d.pos, true
+	_, err := d.value(false)
+	err = d.finish(err)
+	start := d.pin
+	d.pinned = false
+	if err != nil {
+		return nil, err
+	}
+	return d.buf[start:d.pos], nil
+}
+
+func (d *Decoder) decodeStreaming(name string, elem func() error) (Value, error) {
 	if err := d.CheckBOM(); err != nil {
 		return nil, err
 	}
@@ -440,7 +491,7 @@ func (d *Decoder) DecodeStreaming(name string, fn func(Value) error) (Value, err
 		d.skipWS()
 		var v Value
 		if c, ok = d.peekByte(); ok && c == '[' && key == name {
-			if err := d.streamArray(fn); err != nil {
+			if err := d.streamArray(elem); err != nil {
 				return nil, err
 			}
 			v = []Value{}
@@ -472,7 +523,9 @@ func loadRest(d *Decoder) (Value, error) {
 	return v, d.End()
 }
 
-func (d *Decoder) streamArray(fn func(Value) error) error {
+// streamArray calls elem for each element of the array at d.pos; elem
+// consumes the element.
+func (d *Decoder) streamArray(elem func() error) error {
 	d.pos++ // '['
 	d.depth++
 	d.skipWS()
@@ -483,11 +536,7 @@ func (d *Decoder) streamArray(fn func(Value) error) error {
 		return nil
 	}
 	for {
-		v, err := d.one()
-		if err != nil {
-			return err
-		}
-		if err := fn(v); err != nil {
+		if err := elem(); err != nil {
 			return err
 		}
 		d.skipWS()
@@ -897,4 +946,23 @@ func appendWTF8(b []byte, r rune) []byte {
 		return append(b, 0xE0|byte(r>>12), 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F)
 	}
 	return utf8.AppendRune(b, r)
+}
+
+// UnquoteString returns the value of lit, a JSON string literal quotes
+// included, exactly as the Decoder decodes it (lone surrogates kept in
+// their WTF-8 form, see AppendString).
+func UnquoteString(lit []byte) (string, error) {
+	d := NewDecoderBytes(lit)
+	if len(lit) == 0 || lit[0] != '"' {
+		return "", d.syntax("Expecting value", 0)
+	}
+	d.begin()
+	s, err := d.str(true, false)
+	if err != nil {
+		return "", err
+	}
+	if d.pos != len(lit) {
+		return "", d.syntax("Extra data", d.pos)
+	}
+	return s, nil
 }
