@@ -128,7 +128,7 @@ type Decoder struct {
 	start  int64 // input offset where the current value starts
 	values int   // values seen in the current value
 
-	pin    int  // buffer index fill keeps, when pinned (see raw)
+	pin    int // buffer index fill keeps, when pinned (see raw)
 	pinned bool
 }
 
