@@ -114,11 +114,17 @@ func (b *Builder) ErrorMessage(key, account, text string) *pyjson.Object {
 	return msg
 }
 
-func (b *Builder) envelope(key, account string, ev *pyjson.Object, awsLogs bool) *pyjson.Object {
+// logInfo is the envelope's "log_info" for the object key.
+func (b *Builder) logInfo(key string) *pyjson.Object {
 	info := pyjson.NewObject(3)
 	info.Set("aws_account_alias", b.Alias)
 	info.Set("log_file", key)
 	info.Set("s3bucket", b.Bucket)
+	return info
+}
+
+func (b *Builder) envelope(key, account string, ev *pyjson.Object, awsLogs bool) *pyjson.Object {
+	info := b.logInfo(key)
 	n := 2
 	if ev != nil {
 		n += ev.Len()
