@@ -374,7 +374,21 @@ func (e *RawEncoder) value(i int32) {
 func (e *RawEncoder) tokenize(rec []byte) bool {
 	e.rec = rec
 	e.failed = false
-	e.toks, e.stack = e.toks[:0], e.stack[:0]
+	var ok bool
+	e.toks, e.stack, ok = scan(rec, e.toks[:0], e.stack[:0])
+	if !ok {
+		return false
+	}
+	for i, t := range e.toks {
+		if t.kind == tObject && t.n > 2 && !e.uniqueKeys(int32(i)) {
+			return false
+		}
+	}
+	return !e.failed
+}
+
+// scan appends the tokens of rec to toks; stack is scratch space.
+func scan(rec []byte, toks []token, stack []int32) ([]token, []int32, bool) {
 	for i := 0; i < len(rec); {
 		c := rec[i]
 		start := i
@@ -385,19 +399,16 @@ func (e *RawEncoder) tokenize(rec []byte) bool {
 			i++
 			continue
 		case c == '}' || c == ']':
-			if len(e.stack) == 0 {
-				return false
+			if len(stack) == 0 {
+				return toks, stack, false
 			}
-			o := e.stack[len(e.stack)-1]
-			e.stack = e.stack[:len(e.stack)-1]
-			if (c == '}') != (e.toks[o].kind == tObject) {
-				return false
+			o := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if (c == '}') != (toks[o].kind == tObject) {
+				return toks, stack, false
 			}
-			e.toks[o].end = int32(i + 1)
-			e.toks[o].next = int32(len(e.toks))
-			if c == '}' && !e.uniqueKeys(o) {
-				return false
-			}
+			toks[o].end = int32(i + 1)
+			toks[o].next = int32(len(toks))
 			i++
 			continue
 		case c == '{' || c == '[':
@@ -407,22 +418,10 @@ func (e *RawEncoder) tokenize(rec []byte) bool {
 			}
 			i++
 		case c == '"':
-			kind = tPlain
-			for i++; ; i++ {
-				if i >= len(rec) {
-					return false
-				}
-				c := rec[i]
-				if c == '"' {
-					i++
-					break
-				}
-				if c == '\\' {
-					kind = tString
-					i++
-				} else if c < 0x20 || c >= 0x7f {
-					kind = tString
-				}
+			var ok bool
+			kind, i, ok = scanString(rec, i)
+			if !ok {
+				return toks, stack, false
 			}
 		case c == 'n' && bytes.HasPrefix(rec[i:], []byte("null")):
 			kind, i = tNull, i+4
@@ -449,19 +448,48 @@ func (e *RawEncoder) tokenize(rec []byte) bool {
 				kind = tNumber // -0 prints as 0
 			}
 		default:
-			return false
+			return toks, stack, false
 		}
-		if n := len(e.stack); n > 0 {
-			e.toks[e.stack[n-1]].n++
-		} else if len(e.toks) > 0 {
-			return false // a second top-level value
+		if n := len(stack); n > 0 {
+			toks[stack[n-1]].n++
+		} else if len(toks) > 0 {
+			return toks, stack, false // a second top-level value
 		}
-		e.toks = append(e.toks, token{kind: kind, start: int32(start), end: int32(i)})
+		toks = append(toks, token{kind: kind, start: int32(start), end: int32(i)})
 		if kind == tObject || kind == tArray {
-			e.stack = append(e.stack, int32(len(e.toks)-1))
+			stack = append(stack, int32(len(toks)-1))
 		}
 	}
-	return len(e.stack) == 0 && len(e.toks) > 0 && !e.failed
+	return toks, stack, len(stack) == 0 && len(toks) > 0
+}
+
+// scanString returns the kind and the end of the string whose opening
+// quote is at rec[i].
+func scanString(rec []byte, i int) (kind tokKind, end int, ok bool) {
+	i++
+	q := bytes.IndexByte(rec[i:], '"')
+	if q < 0 {
+		return 0, 0, false
+	}
+	s := rec[i : i+q]
+	if bytes.IndexByte(s, '\\') < 0 {
+		for _, c := range s {
+			if c < 0x20 || c >= 0x7f {
+				return tString, i + q + 1, true
+			}
+		}
+		return tPlain, i + q + 1, true
+	}
+	// An escape: the first quote may be escaped.
+	for ; i < len(rec); i++ {
+		switch rec[i] {
+		case '"':
+			return tString, i + 1, true
+		case '\\':
+			i++
+		}
+	}
+	return 0, 0, false
 }
 
 // uniqueKeys reports whether the object at o has no repeated key.
