@@ -16,22 +16,44 @@ type parsed struct {
 	err    string
 }
 
-func parseDoc(t *testing.T, typ, doc string, lim Limits, raw func([]byte) (bool, error)) parsed {
+// compareRaw parses doc as typ without and with a Raw hook that handles
+// every other record the way the tree path would: the events and the error
+// must be the same.
+func compareRaw(t *testing.T, typ, doc string, lim Limits) {
 	t.Helper()
-	var p parsed
-	opt := Options{Limits: lim, Raw: raw}
-	err := Events(typ, "a.json", strings.NewReader(doc), opt, func(o *pyjson.Object) error {
-		p.events = append(p.events, string(pyjson.Marshal(o)))
-		return nil
-	})
-	if err != nil {
-		p.err = err.Error()
-		var de *Error
-		if !errors.As(err, &de) {
-			t.Fatalf("%s: error %T %v is not an *Error", doc, err, err)
+	parse := func(raw func([]byte) (bool, error), p *parsed) {
+		opt := Options{Limits: lim, Raw: raw}
+		err := Events(typ, "a.json", strings.NewReader(doc), opt, func(o *pyjson.Object) error {
+			p.events = append(p.events, string(pyjson.Marshal(o)))
+			return nil
+		})
+		if err != nil {
+			p.err = err.Error()
 		}
 	}
-	return p
+	var want, got parsed
+	parse(nil, &want)
+	n := 0
+	parse(func(rec []byte) (bool, error) {
+		n++
+		if n%2 == 0 {
+			return false, nil
+		}
+		v, err := pyjson.Unmarshal(rec)
+		if err != nil {
+			t.Fatalf("record %q does not decode: %v", rec, err)
+		}
+		o, ok := v.(*pyjson.Object)
+		if !ok {
+			return false, nil
+		}
+		o.Set("source", typ)
+		got.events = append(got.events, string(pyjson.Marshal(o)))
+		return true, nil
+	}, &got)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s %.60q limits %v:\n got %q\nwant %q", typ, doc, lim, got, want)
+	}
 }
 
 // TestEventsRaw checks that a Raw hook sees every record's text, that the
@@ -56,42 +78,8 @@ func TestEventsRaw(t *testing.T) {
 	}
 	for _, typ := range []string{"cloudtrail", "config"} {
 		for _, doc := range docs {
-			for _, lim := range []Limits{{}, small} {
-				want := parseDoc(t, typ, doc, lim, nil)
-				// The hook handles every other record the way the tree path
-				// would, so the events must come out the same.
-				var got parsed
-				n := 0
-				raw := func(rec []byte) (bool, error) {
-					n++
-					if n%2 == 0 {
-						return false, nil
-					}
-					v, err := pyjson.Unmarshal(rec)
-					if err != nil {
-						t.Fatalf("record %q does not decode: %v", rec, err)
-					}
-					o, ok := v.(*pyjson.Object)
-					if !ok {
-						return false, nil
-					}
-					o.Set("source", typ)
-					got.events = append(got.events, string(pyjson.Marshal(o)))
-					return true, nil
-				}
-				var p parsed
-				opt := Options{Limits: lim, Raw: raw}
-				if err := Events(typ, "a.json", strings.NewReader(doc), opt, func(o *pyjson.Object) error {
-					got.events = append(got.events, string(pyjson.Marshal(o)))
-					return nil
-				}); err != nil {
-					p.err = err.Error()
-				}
-				got.err = p.err
-				if !reflect.DeepEqual(got, want) {
-					t.Errorf("%s %.60s limits %v:\n got %q\nwant %q", typ, doc, lim, got, want)
-				}
-			}
+			compareRaw(t, typ, doc, Limits{})
+			compareRaw(t, typ, doc, small)
 		}
 	}
 	// The hook's error comes back unchanged.
@@ -100,4 +88,23 @@ func TestEventsRaw(t *testing.T) {
 	if err != stop {
 		t.Errorf("Raw's error came back as %v", err)
 	}
+}
+
+// FuzzEventsRaw checks that a Raw hook changes neither the events nor the
+// errors of CloudTrail documents.
+func FuzzEventsRaw(f *testing.F) {
+	seed, err := os.ReadFile(filepath.Join("testdata", "seeds", "cloudtrail"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(string(seed), false)
+	f.Add(`{"Records":[{"a":1},{"b":[1,{"c":null}]},2,{}],"Records":[]}`, true)
+	f.Add(`{"Records":[{"a":"\u00e9"},{"b":}]}`, false)
+	f.Fuzz(func(t *testing.T, doc string, tight bool) {
+		lim := Limits{}
+		if tight {
+			lim = small
+		}
+		compareRaw(t, "cloudtrail", doc, lim)
+	})
 }
