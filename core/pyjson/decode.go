@@ -2,6 +2,7 @@ package pyjson
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -229,10 +230,27 @@ func (d *Decoder) account(b []byte) {
 	if n := bytes.Count(b, []byte{'\n'}); n > 0 {
 		i := bytes.LastIndexByte(b, '\n')
 		d.lines += int64(n)
-		d.lineChar = d.baseChar + int64(utf8.RuneCount(b[:i+1]))
+		d.lineChar = d.baseChar + int64(runeCount(b[:i+1]))
 	}
-	d.baseChar += int64(utf8.RuneCount(b))
+	d.baseChar += int64(runeCount(b))
 	d.base += int64(len(b))
+}
+
+// runeCount is utf8.RuneCount with a fast path for ASCII, which is what
+// AWS logs are almost entirely made of: every byte of the input is counted.
+func runeCount(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] >= utf8.RuneSelf {
+			return i + utf8.RuneCount(b[i:])
+		}
+	}
+	return len(b)
 }
 
 // syntax returns the error for msg at buffer index i, unless a read error
@@ -792,11 +810,7 @@ func (d *Decoder) str(keep, key bool) (string, error) {
 	for {
 		i := d.pos + k
 		buf := d.buf[:d.end]
-		for i < len(buf) {
-			c := buf[i]
-			if c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
-				break
-			}
+		for i < len(buf) && plainByte[buf[i]] {
 			i++
 		}
 		k = i - d.pos
@@ -818,6 +832,15 @@ func (d *Decoder) str(keep, key bool) (string, error) {
 	}
 	return d.strSlow(k, keep, key)
 }
+
+// plainByte marks the bytes a string's fast scan passes over: not '"',
+// '\\', a control character or the start of a multi-byte sequence.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func (d *Decoder) makeString(b []byte, key bool) string {
 	if !key || len(b) > 64 {

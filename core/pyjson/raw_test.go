@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unicode/utf8"
 )
 
 // streamBoth decodes data with DecodeStreaming and DecodeStreamingRaw
@@ -122,6 +123,43 @@ func TestUnquoteString(t *testing.T) {
 	for _, lit := range []string{``, `"`, `"a" `, `x`, `"\x"`} {
 		if s, err := UnquoteString([]byte(lit)); err == nil {
 			t.Errorf("UnquoteString(%s) = %q, want an error", lit, s)
+		}
+	}
+}
+
+func benchDoc() []byte {
+	rec := `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333","userName":"alice"},"eventTime":"2024-11-19T10:05:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.10","userAgent":"aws-cli/2.15.30","requestParameters":{"bucketName":"demo","key":"file.txt"},"responseElements":null,"requestID":"REQ000001","eventID":"00000001-0000-4000-8000-000000000000","readOnly":true,"eventType":"AwsApiCall","managementEvent":false,"recipientAccountId":"111122223333","resources":[{"type":"AWS::S3::Object","ARN":"arn:aws:s3:::demo/file.txt"}],"bytes":[1,2,3]}`
+	return []byte(`{"Records":[` + strings.Repeat(rec+",", 499) + rec + `]}`)
+}
+
+// BenchmarkDecodeStreamingRaw and BenchmarkDecodeStreaming compare
+// checking the records of a CloudTrail document with building them.
+func BenchmarkDecodeStreamingRaw(b *testing.B) {
+	doc := benchDoc()
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := NewDecoder(bytes.NewReader(doc)).DecodeStreamingRaw("Records", func([]byte) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeStreaming(b *testing.B) {
+	doc := benchDoc()
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := NewDecoder(bytes.NewReader(doc)).DecodeStreaming("Records", func(Value) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestRuneCount(t *testing.T) {
+	for _, s := range []string{"", "a", "abcdefgh", "abcdefghi", "abcdefgé", "é", "abcdefgh\xffxyz", "\xe2\x82", strings.Repeat("x", 17) + "€" + strings.Repeat("y", 9)} {
+		if got, want := runeCount([]byte(s)), utf8.RuneCount([]byte(s)); got != want {
+			t.Errorf("runeCount(%q) = %d, want %d", s, got, want)
 		}
 	}
 }
