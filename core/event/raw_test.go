@@ -3,6 +3,7 @@ package event
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -240,5 +241,41 @@ func BenchmarkTreeEncode(b *testing.B) {
 			b.Fatal(err)
 		}
 		dst, _ = AppendEncode(dst[:0], msgs[0])
+	}
+}
+
+// TestRawEncoderCorpus runs the CloudTrail records of the reference corpus
+// (AWS_S3_CORPUS, default ../shared/corpus from the repository) through
+// both paths: equal bytes, and the fast path taken for nearly all.
+func TestRawEncoderCorpus(t *testing.T) {
+	dir := os.Getenv("AWS_S3_CORPUS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "corpus")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "cloudtrail_*", "objects", "*", "AWSLogs", "*", "CloudTrail", "*", "*", "*", "*", "*.json.gz"))
+	if len(files) == 0 {
+		t.Skipf("no CloudTrail objects under %s", dir)
+	}
+	total, fast := 0, 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(data))
+		if err != nil {
+			continue // the corpus's broken objects
+		}
+		pyjson.NewDecoder(zr).DecodeStreamingRaw("Records", func(raw []byte) error {
+			total++
+			if checkRaw(t, raw) {
+				fast++
+			}
+			return nil
+		})
+	}
+	t.Logf("%d objects, %d records, %d on the fast path", len(files), total, fast)
+	if total == 0 || fast < total*95/100 {
+		t.Errorf("%d of %d records on the fast path", fast, total)
 	}
 }
