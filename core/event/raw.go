@@ -183,6 +183,9 @@ func (e *RawEncoder) Encode(rec []byte) (data []byte, ok bool) {
 			e.member(v)
 		}
 		e.out = append(e.out, ", "...)
+		if len(e.out) > MaxEvent {
+			return nil, false // to trim; and e.out stays about one member past MaxEvent
+		}
 		k = next
 	}
 	e.out = append(e.out, e.suffix...)
@@ -404,7 +407,7 @@ func scan(rec []byte, toks []token, stack []int32) ([]token, []int32, bool) {
 			}
 			o := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			if (c == '}') != (toks[o].kind == tObject) {
+			if (c == '}') != (toks[o].kind == tObject) || c == '}' && toks[o].n%2 != 0 {
 				return toks, stack, false
 			}
 			toks[o].end = int32(i + 1)
