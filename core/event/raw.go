@@ -454,7 +454,11 @@ func scan(rec []byte, toks []token, stack []int32) ([]token, []int32, bool) {
 			return toks, stack, false
 		}
 		if n := len(stack); n > 0 {
-			toks[stack[n-1]].n++
+			p := &toks[stack[n-1]]
+			if p.kind == tObject && p.n%2 == 0 && kind != tPlain && kind != tString {
+				return toks, stack, false // a key that is not a string
+			}
+			p.n++
 		} else if len(toks) > 0 {
 			return toks, stack, false // a second top-level value
 		}
