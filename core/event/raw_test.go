@@ -279,3 +279,95 @@ func TestRawEncoderCorpus(t *testing.T) {
 		t.Errorf("%d of %d records on the fast path", fast, total)
 	}
 }
+
+// genRecord builds a JSON record from fuzz bytes, out of the keys and
+// values the rules care about, so that the fuzzer explores the rules
+// rather than JSON syntax.
+type genRecord struct {
+	in    []byte
+	depth int
+}
+
+var genKeys = []string{
+	"sourceIPAddress", "tags", "requestParameters", "responseElements", "additionalEventData",
+	"disableApiTermination", "eventName", "a", "b", "value", "string", "source", "log_info",
+	"aws_account_id", "source_ip_address", "integration", `\u0061`, "caf\u00e9", `t\u0061gs`,
+}
+
+var genStrings = []string{
+	`""`, `"x"`, `"1.2.3.4"`, `"10.0.0.1x"`, `"1a2.3.4"`, `"lambda.amazonaws.com"`, `"\u0661.2.3.4"`,
+	`"a\"b"`, `"\/"`, `"\u00e9"`, `"é"`, `"\ud800"`, `"\ud83d\ude00"`, "\"\x7f\"", `"\n"`, `"None"`,
+}
+
+var genNumbers = []string{"0", "-0", "1", "-12", "123456789012345678901234567890", "1.5", "-0.0", "1e5", "1E-7", "NaN", "-Infinity", "1e400"}
+
+func (g *genRecord) next() int {
+	if len(g.in) == 0 {
+		return 0
+	}
+	c := int(g.in[0])
+	g.in = g.in[1:]
+	return c
+}
+
+func (g *genRecord) value(b []byte) []byte {
+	c := g.next()
+	if g.depth > 6 {
+		c %= 5
+	}
+	switch c % 8 {
+	case 0:
+		return append(b, "null"...)
+	case 1:
+		if c&8 != 0 {
+			return append(b, "true"...)
+		}
+		return append(b, "false"...)
+	case 2:
+		return append(b, genNumbers[(c>>3)%len(genNumbers)]...)
+	case 3, 4:
+		return append(b, genStrings[(c>>3)%len(genStrings)]...)
+	case 5:
+		g.depth++
+		defer func() { g.depth-- }()
+		n := (c >> 3) % 4
+		b = append(b, '[')
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = g.value(b)
+		}
+		return append(b, ']')
+	default:
+		return g.object(b, (c>>3)%5)
+	}
+}
+
+func (g *genRecord) object(b []byte, n int) []byte {
+	g.depth++
+	defer func() { g.depth-- }()
+	b = append(b, '{')
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, genKeys[g.next()%len(genKeys)]...)
+		b = append(b, `":`...)
+		b = g.value(b)
+	}
+	return append(b, '}')
+}
+
+// FuzzRawEncoderRecords is FuzzRawEncoder on generated records.
+func FuzzRawEncoderRecords(f *testing.F) {
+	f.Add([]byte{8, 0, 2, 3, 5, 1, 14, 5, 6, 2, 9, 1, 7, 9, 0x1d, 4, 8, 13})
+	f.Add([]byte("\x10requestParameters\x05\x0e\x06\x01"))
+	f.Add([]byte{255, 254, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		g := &genRecord{in: in}
+		rec := g.object(nil, 1+g.next()%8)
+		checkRaw(t, rec)
+	})
+}
