@@ -202,7 +202,7 @@ func (e *RawEncoder) Encode(rec []byte) (data []byte, ok bool) {
 
 // LogReformat logs what Messages logs for a record Encode encoded.
 func (e *RawEncoder) LogReformat() {
-	e.b.log().Debug(3, "++ Reformat message")
+	e.b.log().Debug(3, reformatLine)
 }
 
 // skip returns the token after the value at i.
