@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
@@ -200,6 +201,55 @@ func TestBodyTransportErrors(t *testing.T) {
 		}
 		if c.name == "reset" && !errors.Is(b.err, syscall.ECONNRESET) {
 			t.Errorf("reset: cause lost: %v", b.err)
+		}
+	}
+}
+
+// addEncoded keeps add's accounting: the same bytes held, the same
+// budget, the same switch to validating, the same events streamed.
+func TestEmitterEncoded(t *testing.T) {
+	for _, limit := range []int{1 << 20, 300} {
+		run := func(encoded bool) (string, int64, int64, bool, int) {
+			var budget atomic.Int64
+			o := &object{out: make(chan [][]byte, 64)}
+			e := &emitter{ctx: context.Background(), o: o, limit: limit, budget: &budget, maxHeld: 1 << 20}
+			for pass := 0; pass < 2; pass++ {
+				for i := 0; i < 10; i++ {
+					m := msg(strings.Repeat("x", 10*i))
+					var err error
+					if encoded && i%2 == 1 {
+						data, _ := event.Encode(m)
+						err = e.addEncoded(data)
+					} else {
+						_, err = e.add(m)
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				if !e.validating {
+					break
+				}
+				e.stream()
+			}
+			n, held, validating := e.n, o.held, e.validating
+			e.finish(nil)
+			var out []string
+			for b := range o.out {
+				for _, ev := range b {
+					out = append(out, string(ev))
+				}
+			}
+			return strings.Join(out, "\n"), held, budget.Load(), validating, n
+		}
+		wOut, wHeld, wBudget, wVal, wN := run(false)
+		gOut, gHeld, gBudget, gVal, gN := run(true)
+		if gOut != wOut || gHeld != wHeld || gBudget != wBudget || gVal != wVal || gN != wN {
+			t.Errorf("limit %d: addEncoded gives held %d budget %d validating %v n %d, add %d %d %v %d; events equal: %v",
+				limit, gHeld, gBudget, gVal, gN, wHeld, wBudget, wVal, wN, gOut == wOut)
+		}
+		if wOut == "" || strings.Count(wOut, "\n") != 9 {
+			t.Errorf("limit %d: %d events delivered, want 10", limit, strings.Count(wOut, "\n")+1)
 		}
 	}
 }

@@ -252,6 +252,18 @@ const (
 // move it, and earlier events keep pointing into the old, unchanged block.
 // trimmed is reported once per message over both passes.
 func (e *emitter) add(msg *pyjson.Object) (trimmed bool, err error) {
+	return e.put(msg, nil)
+}
+
+// addEncoded is add for a message already encoded (event.RawEncoder),
+// which fits the queue as it is.
+func (e *emitter) addEncoded(data []byte) error {
+	_, err := e.put(nil, data)
+	return err
+}
+
+// put queues msg encoded, or data when msg is nil.
+func (e *emitter) put(msg *pyjson.Object, data []byte) (trimmed bool, err error) {
 	e.n++
 	if e.validating {
 		return false, nil
@@ -260,7 +272,11 @@ func (e *emitter) add(msg *pyjson.Object) (trimmed bool, err error) {
 		e.arena = make([]byte, 0, min(max(2*c, arenaFirst), arenaChunk))
 	}
 	start := len(e.arena)
-	e.arena, trimmed = event.AppendEncode(e.arena, msg)
+	if msg != nil {
+		e.arena, trimmed = event.AppendEncode(e.arena, msg)
+	} else {
+		e.arena = append(e.arena, data...)
+	}
 	trimmed = trimmed && e.n > e.reported
 	e.pending = append(e.pending, e.arena[start:len(e.arena):len(e.arena)])
 	n := len(e.arena) - start

@@ -103,6 +103,13 @@ type Options struct {
 	// Limits bounds one record, line or value; past a limit the object
 	// fails with a Parse error (see Limits).
 	Limits Limits
+	// Raw, when set, is offered the JSON text of each record of a
+	// CloudTrail or Config document (before "source" is added), checked
+	// as the parser decodes it. When it reports handled, the record is
+	// neither decoded nor emitted; otherwise it takes the usual path. An
+	// error from Raw is returned as emit's are. The slice is valid only
+	// during the call.
+	Raw func(record []byte) (handled bool, err error)
 }
 
 // Default limits. No AWS log comes near them: AWS caps a CloudTrail

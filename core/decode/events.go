@@ -48,7 +48,17 @@ func Events(typ, key string, text io.Reader, opt Options, emit func(*pyjson.Obje
 	switch k.Parser {
 	case kind.ParseRecords:
 		wholeRead = true
-		err = parseAWSLogs(text, k.Records, k.Source, opt.Limits, wrapped)
+		var raw rawFunc
+		if opt.Raw != nil {
+			raw = func(rec []byte) (bool, error) {
+				handled, err := opt.Raw(rec)
+				if err != nil {
+					return false, &emitError{err}
+				}
+				return handled, nil
+			}
+		}
+		err = parseAWSLogs(text, k.Records, k.Source, opt.Limits, raw, wrapped)
 	case kind.ParseVPC:
 		err = parseVPC(text, k.Source, opt.Limits, wrapped)
 	case kind.ParseCustom:

@@ -19,19 +19,44 @@ import (
 
 type emitFunc = func(*pyjson.Object) error
 
+// rawFunc is Options.Raw with its error wrapped as emit's.
+type rawFunc = func(record []byte) (handled bool, err error)
+
 // parseAWSLogs reads a CloudTrail or Config document: json.load, then, if
-// the top level has field, dict(x, source=source) for each x in it.
-func parseAWSLogs(text io.Reader, field, source string, lim Limits, emit emitFunc) error {
+// the top level has field, dict(x, source=source) for each x in it. With
+// raw set, each element's text goes to raw first; the elements it does not
+// handle are decoded from that text, with the same limits.
+func parseAWSLogs(text io.Reader, field, source string, lim Limits, raw rawFunc, emit emitFunc) error {
 	d := pyjson.NewDecoder(text)
 	d.Limits = lim.JSON()
-	top, err := d.DecodeStreaming(field, func(v pyjson.Value) error {
+	elem := func(v pyjson.Value) error {
 		o, e := toDict(v)
 		if e != nil {
 			return e
 		}
 		o.Set("source", source)
 		return emit(o)
-	})
+	}
+	var top pyjson.Value
+	var err error
+	if raw == nil {
+		top, err = d.DecodeStreaming(field, elem)
+	} else {
+		top, err = d.DecodeStreamingRaw(field, func(rec []byte) error {
+			handled, err := raw(rec)
+			if err != nil || handled {
+				return err
+			}
+			rd := pyjson.NewDecoderBytes(rec)
+			rd.Limits = d.Limits
+			v, err := rd.RawDecode()
+			if err != nil {
+				// The streaming decoder checked these bytes already.
+				return fmt.Errorf("decode: record checked but not decoded: %w", err)
+			}
+			return elem(v)
+		})
+	}
 	if err != nil {
 		return jsonErr(err)
 	}

@@ -36,6 +36,15 @@
 // A trimmed event carries "aws.wazuh_truncated": true and
 // "aws.wazuh_original_size": <bytes of the untrimmed JSON>. Events that
 // fit are encoded once and returned untouched.
+//
+// # Fast path
+//
+// RawEncoder produces the same bytes as Messages followed by AppendEncode
+// for a CloudTrail record, straight from the record's JSON text and with
+// no allocation per value. It declines the records it cannot prove
+// identical (repeated keys, members the envelope replaces, values the
+// reformatting rewrites as text or warns about, events to trim), and
+// those take the tree path. FuzzRawEncoder compares the two byte for byte.
 package event
 
 import (
@@ -114,11 +123,17 @@ func (b *Builder) ErrorMessage(key, account, text string) *pyjson.Object {
 	return msg
 }
 
-func (b *Builder) envelope(key, account string, ev *pyjson.Object, awsLogs bool) *pyjson.Object {
+// logInfo is the envelope's "log_info" for the object key.
+func (b *Builder) logInfo(key string) *pyjson.Object {
 	info := pyjson.NewObject(3)
 	info.Set("aws_account_alias", b.Alias)
 	info.Set("log_file", key)
 	info.Set("s3bucket", b.Bucket)
+	return info
+}
+
+func (b *Builder) envelope(key, account string, ev *pyjson.Object, awsLogs bool) *pyjson.Object {
+	info := b.logInfo(key)
 	n := 2
 	if ev != nil {
 		n += ev.Len()

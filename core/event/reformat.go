@@ -29,9 +29,12 @@ func (b *Builder) warnReformat(msg *pyjson.Object) {
 	b.log().Print("WARNING: Could not reformat event " + pyjson.Repr(msg))
 }
 
+// reformatLine is the debug line reformat_msg starts with.
+const reformatLine = "++ Reformat message"
+
 // reformatBase is AWSBucket.reformat_msg.
 func (b *Builder) reformatBase(msg *pyjson.Object) error {
-	b.log().Debug(3, "++ Reformat message")
+	b.log().Debug(3, reformatLine)
 	flatten(msg)
 	aws := awsOf(msg)
 	if v, ok := aws.Get("sourceIPAddress"); ok {
@@ -515,7 +518,7 @@ func listPaths(d pyjson.Value, discard int, path []pyjson.Value) ([]pyjson.Value
 // other change; anything else gets the base reformat (which logs
 // "++ Reformat message" a second time, as the script did).
 func (b *Builder) reformatGuardDuty(msg *pyjson.Object, source string) ([]*pyjson.Object, error) {
-	b.log().Debug(3, "++ Reformat message")
+	b.log().Debug(3, reformatLine)
 	aws := awsOf(msg)
 	params, details, err := portProbe(aws, source)
 	if err != nil {

@@ -2,6 +2,7 @@ package pyjson
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -127,6 +128,9 @@ type Decoder struct {
 	lim    Limits
 	start  int64 // input offset where the current value starts
 	values int   // values seen in the current value
+
+	pin    int // buffer index fill keeps, when pinned (see raw)
+	pinned bool
 }
 
 // NewDecoder returns a Decoder reading from r.
@@ -167,17 +171,24 @@ func (d *Decoder) one() (Value, error) {
 	return v, nil
 }
 
-// fill discards the input before d.pos and reads more. It reports whether
-// new bytes were added; callers holding indices must rebase them on d.pos
-// (which becomes 0 when anything was discarded).
+// fill discards the input before d.pos (before d.pin when pinned) and
+// reads more. It reports whether new bytes were added; callers holding
+// indices must hold them relative to d.pos, which moves.
 func (d *Decoder) fill() bool {
 	if d.err != nil {
 		return false
 	}
-	if d.pos > 0 {
-		d.account(d.buf[:d.pos])
-		n := copy(d.buf[:cap(d.buf)], d.buf[d.pos:d.end])
-		d.pos, d.end = 0, n
+	keep := d.pos
+	if d.pinned {
+		keep = d.pin
+	}
+	if keep > 0 {
+		d.account(d.buf[:keep])
+		n := copy(d.buf[:cap(d.buf)], d.buf[keep:d.end])
+		d.pos, d.end = d.pos-keep, n
+		if d.pinned {
+			d.pin = 0
+		}
 	}
 	// Everything in the window belongs to the current value: fill is
 	// only called when the value needs more input.
@@ -219,10 +230,27 @@ func (d *Decoder) account(b []byte) {
 	if n := bytes.Count(b, []byte{'\n'}); n > 0 {
 		i := bytes.LastIndexByte(b, '\n')
 		d.lines += int64(n)
-		d.lineChar = d.baseChar + int64(utf8.RuneCount(b[:i+1]))
+		d.lineChar = d.baseChar + int64(runeCount(b[:i+1]))
 	}
-	d.baseChar += int64(utf8.RuneCount(b))
+	d.baseChar += int64(runeCount(b))
 	d.base += int64(len(b))
+}
+
+// runeCount is utf8.RuneCount with a fast path for ASCII, which is what
+// AWS logs are almost entirely made of: every byte of the input is counted.
+func runeCount(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] >= utf8.RuneSelf {
+			return i + utf8.RuneCount(b[i:])
+		}
+	}
+	return len(b)
 }
 
 // syntax returns the error for msg at buffer index i, unless a read error
@@ -403,6 +431,47 @@ func loadDoc(d *Decoder) (Value, error) {
 // a CloudTrail file of hundreds of megabytes is read with bounded memory.
 // An error from fn stops decoding and is returned.
 func (d *Decoder) DecodeStreaming(name string, fn func(Value) error) (Value, error) {
+	return d.decodeStreaming(name, func() error {
+		v, err := d.one()
+		if err != nil {
+			return err
+		}
+		return fn(v)
+	})
+}
+
+// DecodeStreamingRaw is DecodeStreaming handing fn the JSON text of each
+// element instead of its value: every element is checked exactly as
+// DecodeStreaming decodes it (same errors, same Limits) without building
+// it, and fn gets its bytes, from its first to its last byte. The slice is
+// valid only during the call. The window keeps the whole element, so
+// memory is bounded by Limits.MaxValueBytes.
+func (d *Decoder) DecodeStreamingRaw(name string, fn func(raw []byte) error) (Value, error) {
+	return d.decodeStreaming(name, func() error {
+		raw, err := d.raw()
+		if err != nil {
+			return err
+		}
+		return fn(raw)
+	})
+}
+
+// raw validates one value with the limits applied and returns its bytes.
+func (d *Decoder) raw() ([]byte, error) {
+	d.begin()
+	// Pin the value's first byte: fill discards only what precedes it.
+	d.pin, d.pinned = d.pos, true
+	_, err := d.value(false)
+	err = d.finish(err)
+	start := d.pin
+	d.pinned = false
+	if err != nil {
+		return nil, err
+	}
+	return d.buf[start:d.pos], nil
+}
+
+func (d *Decoder) decodeStreaming(name string, elem func() error) (Value, error) {
 	if err := d.CheckBOM(); err != nil {
 		return nil, err
 	}
@@ -440,7 +509,7 @@ func (d *Decoder) DecodeStreaming(name string, fn func(Value) error) (Value, err
 		d.skipWS()
 		var v Value
 		if c, ok = d.peekByte(); ok && c == '[' && key == name {
-			if err := d.streamArray(fn); err != nil {
+			if err := d.streamArray(elem); err != nil {
 				return nil, err
 			}
 			v = []Value{}
@@ -472,7 +541,9 @@ func loadRest(d *Decoder) (Value, error) {
 	return v, d.End()
 }
 
-func (d *Decoder) streamArray(fn func(Value) error) error {
+// streamArray calls elem for each element of the array at d.pos; elem
+// consumes the element.
+func (d *Decoder) streamArray(elem func() error) error {
 	d.pos++ // '['
 	d.depth++
 	d.skipWS()
@@ -483,11 +554,7 @@ func (d *Decoder) streamArray(fn func(Value) error) error {
 		return nil
 	}
 	for {
-		v, err := d.one()
-		if err != nil {
-			return err
-		}
-		if err := fn(v); err != nil {
+		if err := elem(); err != nil {
 			return err
 		}
 		d.skipWS()
@@ -743,11 +810,7 @@ func (d *Decoder) str(keep, key bool) (string, error) {
 	for {
 		i := d.pos + k
 		buf := d.buf[:d.end]
-		for i < len(buf) {
-			c := buf[i]
-			if c == '"' || c == '\\' || c < 0x20 || c >= 0x80 {
-				break
-			}
+		for i < len(buf) && plainByte[buf[i]] {
 			i++
 		}
 		k = i - d.pos
@@ -769,6 +832,15 @@ func (d *Decoder) str(keep, key bool) (string, error) {
 	}
 	return d.strSlow(k, keep, key)
 }
+
+// plainByte marks the bytes a string's fast scan passes over: not '"',
+// '\\', a control character or the start of a multi-byte sequence.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 func (d *Decoder) makeString(b []byte, key bool) string {
 	if !key || len(b) > 64 {
@@ -897,4 +969,23 @@ func appendWTF8(b []byte, r rune) []byte {
 		return append(b, 0xE0|byte(r>>12), 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F)
 	}
 	return utf8.AppendRune(b, r)
+}
+
+// UnquoteString returns the value of lit, a JSON string literal quotes
+// included, exactly as the Decoder decodes it (lone surrogates kept in
+// their WTF-8 form, see AppendString).
+func UnquoteString(lit []byte) (string, error) {
+	d := NewDecoderBytes(lit)
+	if len(lit) == 0 || lit[0] != '"' {
+		return "", d.syntax("Expecting value", 0)
+	}
+	d.begin()
+	s, err := d.str(true, false)
+	if err != nil {
+		return "", err
+	}
+	if d.pos != len(lit) {
+		return "", d.syntax("Extra data", d.pos)
+	}
+	return s, nil
 }
