@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wazuh/aws-s3-go/core/logging/logtest"
 )
 
 // started reports whether acquire returns within a short wait.
@@ -19,7 +21,7 @@ func started(l *fetchLimit) (int, bool) {
 
 func TestFetchLimitGrowsAndHalves(t *testing.T) {
 	var held atomic.Int64
-	log := &recorder{}
+	log := &logtest.Recorder{}
 	l := newFetchLimit(log, &held, 1<<30, 4, 128)
 	for i := 0; i < 4; i++ {
 		if _, ok := started(l); !ok {
@@ -44,8 +46,8 @@ func TestFetchLimitGrowsAndHalves(t *testing.T) {
 	if got := int(l.limit); got != 4 {
 		t.Fatalf("limit after one throttled burst = %d, want 4", got)
 	}
-	if !strings.Contains(log.text(), "503 SlowDown): fetching up to 4 objects at once instead of 8") {
-		t.Fatalf("no debug line for the decrease:\n%s", log.text())
+	if !strings.Contains(log.Text(), "503 SlowDown): fetching up to 4 objects at once instead of 8") {
+		t.Fatalf("no debug line for the decrease:\n%s", log.Text())
 	}
 	// After a throttle, growth is one per window of successes.
 	l.release(true, 1000)
@@ -66,7 +68,7 @@ func TestFetchLimitGrowsAndHalves(t *testing.T) {
 
 func TestFetchLimitMax(t *testing.T) {
 	var held atomic.Int64
-	l := newFetchLimit(&recorder{}, &held, 1<<30, 8, 16)
+	l := newFetchLimit(&logtest.Recorder{}, &held, 1<<30, 8, 16)
 	for i := 0; i < 100; i++ {
 		started(l)
 		l.release(true, 10)
@@ -78,7 +80,7 @@ func TestFetchLimitMax(t *testing.T) {
 
 func TestFetchLimitBudget(t *testing.T) {
 	var held atomic.Int64
-	l := newFetchLimit(&recorder{}, &held, 2000, 64, 128)
+	l := newFetchLimit(&logtest.Recorder{}, &held, 2000, 64, 128)
 	// Objects of 400 bytes, fetches kept to half the budget: the sender
 	// holds two of them, so no second fetch fits beside the first until it
 	// gives them back.
@@ -114,7 +116,7 @@ func TestFetchLimitBudget(t *testing.T) {
 
 func TestFetchLimitCancel(t *testing.T) {
 	var held atomic.Int64
-	l := newFetchLimit(&recorder{}, &held, 1<<30, 1, 1)
+	l := newFetchLimit(&logtest.Recorder{}, &held, 1<<30, 1, 1)
 	started(l)
 	ctx, cancel := context.WithCancelCause(context.Background())
 	stop := errors.New("stopped")

@@ -13,16 +13,6 @@ import (
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
-// recorder is a logging.Logger keeping the lines it is given.
-type recorder struct{ lines []string }
-
-func (r *recorder) Debug(l int, m string) { r.lines = append(r.lines, "DEBUG: "+m) }
-func (r *recorder) Info(m string)         { r.lines = append(r.lines, "INFO: "+m) }
-func (r *recorder) Warning(m string)      { r.lines = append(r.lines, "WARNING: "+m) }
-func (r *recorder) Error(m string)        { r.lines = append(r.lines, "ERROR: "+m) }
-func (r *recorder) Print(m string)        { r.lines = append(r.lines, m) }
-func (r *recorder) Enabled(int) bool      { return true }
-func (r *recorder) text() string          { return strings.Join(r.lines, "\n") }
 func msg(s string) *pyjson.Object {
 	o := pyjson.NewObject(1)
 	o.Set("m", s)

@@ -10,6 +10,7 @@ import (
 	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/kind"
 	"github.com/wazuh/aws-s3-go/core/layout"
+	"github.com/wazuh/aws-s3-go/core/logging/logtest"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
 )
 
@@ -31,7 +32,7 @@ func TestDecodeBodyFastPath(t *testing.T) {
 	account := "123456789012"
 
 	// What the tree path does for each record (decodeBody's callback).
-	treeLog := &recorder{}
+	treeLog := &logtest.Recorder{}
 	tb := &event.Builder{Type: "cloudtrail", Bucket: "bkt", Alias: "alias", Log: treeLog}
 	var want []string
 	for _, rec := range records {
@@ -54,7 +55,7 @@ func TestDecodeBodyFastPath(t *testing.T) {
 		want = append(want, string(data))
 	}
 
-	log := &recorder{}
+	log := &logtest.Recorder{}
 	r := &bucketRun{
 		t:       config.Target{Bucket: "bkt"},
 		lay:     layout.Layout{Kind: k},
@@ -77,10 +78,10 @@ func TestDecodeBodyFastPath(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if log.text() != treeLog.text() {
-		t.Errorf("log:\n%s\nwant:\n%s", log.text(), treeLog.text())
+	if log.Text() != treeLog.Text() {
+		t.Errorf("log:\n%s\nwant:\n%s", log.Text(), treeLog.Text())
 	}
-	if n := strings.Count(log.text(), "Could not reformat"); n != 1 {
+	if n := strings.Count(log.Text(), "Could not reformat"); n != 1 {
 		t.Errorf("%d reformat warnings, want 1", n)
 	}
 }

@@ -4,26 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/wazuh/aws-s3-go/core/awsclient"
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/host"
+	"github.com/wazuh/aws-s3-go/core/logging/logtest"
 	"github.com/wazuh/aws-s3-go/core/send"
 	"github.com/wazuh/aws-s3-go/core/state"
 )
-
-// recorder is a logging.Logger keeping the lines it is given.
-type recorder struct{ lines []string }
-
-func (r *recorder) Debug(l int, m string) { r.lines = append(r.lines, "DEBUG: "+m) }
-func (r *recorder) Info(m string)         { r.lines = append(r.lines, "INFO: "+m) }
-func (r *recorder) Warning(m string)      { r.lines = append(r.lines, "WARNING: "+m) }
-func (r *recorder) Error(m string)        { r.lines = append(r.lines, "ERROR: "+m) }
-func (r *recorder) Print(m string)        { r.lines = append(r.lines, m) }
-func (r *recorder) Enabled(int) bool      { return true }
-func (r *recorder) text() string          { return strings.Join(r.lines, "\n") }
 
 // How a run's outcome becomes the script's exit code and last line.
 func TestReport(t *testing.T) {
@@ -48,16 +37,12 @@ func TestReport(t *testing.T) {
 		{"unexpected, debug", context.Background(), 2, errors.New("boom"), 1, "ERROR: Unknown error: boom"},
 	}
 	for _, c := range cases {
-		var log recorder
+		var log logtest.Recorder
 		code := report(c.ctx, config.Target{Debug: c.debug}, &log, c.err)
 		if code != c.code {
 			t.Errorf("%s: code %d, want %d", c.name, code, c.code)
 		}
-		last := ""
-		if len(log.lines) > 0 {
-			last = log.lines[len(log.lines)-1]
-		}
-		if last != c.line {
+		if last := log.Last(); last != c.line {
 			t.Errorf("%s: last line %q, want %q", c.name, last, c.line)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/logging"
+	"github.com/wazuh/aws-s3-go/core/logging/logtest"
 	"github.com/wazuh/aws-s3-go/core/sink"
 	"github.com/wazuh/aws-s3-go/tests/fixture"
 )
@@ -119,13 +120,12 @@ func TestSummaryLine(t *testing.T) {
 
 // A run that fails still ends with its summary, carrying the exit code.
 func TestSummaryOnFailure(t *testing.T) {
-	var log recorder
+	var log logtest.Recorder
 	code := Run(context.Background(), config.Target{Kind: "nonsense", Type: "x"}, Host{Log: &log, Sink: sink.NewWriter(&bytes.Buffer{})})
 	if code == 0 {
 		t.Fatal("an unknown target kind succeeded")
 	}
-	last := log.lines[len(log.lines)-1]
-	if last != "INFO: Target x run: 0 objects, 0 events, 0 bytes read, 0 bytes delivered in 0.00 s; no new object; 0 errors skipped; exit code 1" {
+	if last := log.Last(); last != "INFO: Target x run: 0 objects, 0 events, 0 bytes read, 0 bytes delivered in 0.00 s; no new object; 0 errors skipped; exit code 1" {
 		t.Errorf("last line %q", last)
 	}
 }
