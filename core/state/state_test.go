@@ -716,3 +716,63 @@ func TestFlushVisibleToSecondOpen(t *testing.T) {
 		t.Errorf("another connection sees %d rows (%v), want 10", n, err)
 	}
 }
+
+// TestProcessedKeys: for every key, ProcessedKeys agrees with Processed,
+// across schemas, groups, uncommitted rows and more keys than one query
+// binds.
+func TestProcessedKeys(t *testing.T) {
+	for _, c := range fixtureCases {
+		t.Run(c.table, func(t *testing.T) {
+			path := fixture(t, c.file)
+			before := keys(t, path, c.table, "")
+			d := open(t, path, nil)
+			tb := table(t, d, c.table)
+			// Recorded, not yet committed.
+			if _, err := tb.Record(c.group, c.newKey, 20190416); err != nil {
+				t.Fatal(err)
+			}
+			var extra []string
+			for i := 0; i < 1200; i++ {
+				k := fmt.Sprintf("%sx/%04d'%%_.gz", c.prefix, i)
+				extra = append(extra, k)
+				if i%3 == 0 {
+					if _, err := tb.Record(c.group, k, 20190416); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			query := append(append([]string{c.newKey, strings.ToUpper(before[0]), before[0] + " ", ""}, before...), extra...)
+			query = append(query, before[0]) // twice
+			other := c.group
+			other.Account = "000000000000"
+			for _, g := range []Group{c.group, other} {
+				got, err := tb.ProcessedKeys(g, query)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for _, k := range query {
+					want, err := tb.Processed(g, k)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got[k] != want {
+						t.Errorf("group %v: ProcessedKeys says %v for %q, Processed %v", g, got[k], k, want)
+					}
+					if want {
+						n++
+					}
+				}
+				if g == c.group && n != 1+len(before)+1+400 {
+					t.Errorf("%d of the keys processed, want %d", n, 1+len(before)+1+400)
+				}
+				if g == other && len(got) != 0 {
+					t.Errorf("another account's keys reported processed: %d", len(got))
+				}
+			}
+			if got, err := tb.ProcessedKeys(c.group, nil); err != nil || len(got) != 0 {
+				t.Errorf("ProcessedKeys(nil) = %v, %v", got, err)
+			}
+		})
+	}
+}

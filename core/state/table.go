@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/wazuh/aws-s3-go/core/exit"
 )
@@ -152,6 +154,61 @@ func (t *Table) Processed(g Group, key string) (bool, error) {
 		return false, sqlErr(err)
 	}
 	return n > 0, nil
+}
+
+// processedChunk is how many keys one ProcessedKeys query binds: well
+// under SQLite's limit on variables (999 before 3.32).
+const processedChunk = 500
+
+// ProcessedKeys reports which of keys are recorded in group g, committed
+// or not: for each key, what Processed reports, in one query per 500 keys
+// rather than one per key. A key is in the returned set when it is
+// recorded.
+func (t *Table) ProcessedKeys(g Group, keys []string) (map[string]bool, error) {
+	d := t.db
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil, ErrClosed
+	}
+	done := make(map[string]bool)
+	var q strings.Builder
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), processedChunk)]
+		keys = keys[len(chunk):]
+		q.Reset()
+		q.WriteString("SELECT log_key FROM " + t.name + " WHERE " + where(t.schema) + " AND log_key IN (")
+		args := t.args(g)
+		for i, k := range chunk {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			name := "k" + strconv.Itoa(i)
+			q.WriteString(":" + name)
+			args = append(args, sql.Named(name, k))
+		}
+		q.WriteByte(')')
+		if err := t.scanKeys(q.String(), args, done); err != nil {
+			return nil, sqlErr(err)
+		}
+	}
+	return done, nil
+}
+
+func (t *Table) scanKeys(query string, args []any, into map[string]bool) error {
+	rows, err := t.db.conn.QueryContext(context.Background(), query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return err
+		}
+		into[k] = true
+	}
+	return rows.Err()
 }
 
 // LastKey returns the greatest key (byte order) of group g matching
