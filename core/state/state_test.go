@@ -776,3 +776,50 @@ func TestProcessedKeys(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkProcessed looks up a listing page of 1,000 keys, half of them
+// recorded, in a group of 10,000 rows: one query per key ("each") or per
+// page ("page").
+func BenchmarkProcessed(b *testing.B) {
+	d, err := Open(filepath.Join(b.TempDir(), "s3_cloudtrail.db"), "v5.1.0", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	tb, _, err := d.EnsureTable("cloudtrail", Region)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := Group{BucketPath: "b/", Account: "123456789012", Region: "us-east-1"}
+	key := func(i int) string {
+		return fmt.Sprintf("AWSLogs/123456789012/CloudTrail/us-east-1/2024/11/20/123456789012_CloudTrail_us-east-1_20241120T1000Z_%06d.json.gz", i)
+	}
+	for i := 0; i < 20000; i += 2 {
+		if _, err := tb.Record(g, key(i), 20241120); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := d.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	page := make([]string, 1000)
+	for i := range page {
+		page[i] = key(9000 + i)
+	}
+	b.Run("each", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			for _, k := range page {
+				if _, err := tb.Processed(g, k); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("page", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if done, err := tb.ProcessedKeys(g, page); err != nil || len(done) != 500 {
+				b.Fatal(len(done), err)
+			}
+		}
+	})
+}
