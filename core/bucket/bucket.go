@@ -383,10 +383,16 @@ func (r *bucketRun) listFlowLogs(p *pipeline, account, region string) error {
 // flowLogIDs lists the flow logs of region. Unlike the reference it
 // follows NextToken, so accounts with many flow logs lose none.
 func (r *bucketRun) flowLogIDs(ctx context.Context, region string) ([]string, error) {
+	// A loop rather than ec2's paginator: the paginator takes the client
+	// as an interface, and a client held in an interface keeps all its
+	// methods in the executable once anything in it calls methods through
+	// reflection (protobuf, linked for parquet, does): for EC2 that is 19
+	// MB of code, and a peak RSS 13-16 MB larger (tests/bench, bench A).
 	var ids []string
-	p := ec2.NewDescribeFlowLogsPaginator(r.clients.EC2(region), &ec2.DescribeFlowLogsInput{})
-	for p.HasMorePages() {
-		out, err := p.NextPage(ctx)
+	client := r.clients.EC2(region)
+	in := &ec2.DescribeFlowLogsInput{}
+	for {
+		out, err := client.DescribeFlowLogs(ctx, in)
 		if err != nil {
 			if errors.Is(err, context.Canceled) {
 				return nil, err
@@ -396,8 +402,12 @@ func (r *bucketRun) flowLogIDs(ctx context.Context, region string) ([]string, er
 		for _, fl := range out.FlowLogs {
 			ids = append(ids, aws.ToString(fl.FlowLogId))
 		}
+		next := aws.ToString(out.NextToken)
+		if next == "" || next == aws.ToString(in.NextToken) {
+			return ids, nil
+		}
+		in = &ec2.DescribeFlowLogsInput{NextToken: aws.String(next)}
 	}
-	return ids, nil
 }
 
 // noLogs prints the reference's "nothing to process" line of a unit.

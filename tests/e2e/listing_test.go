@@ -1,11 +1,20 @@
 package e2e
 
 import (
+	"bytes"
 	"fmt"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	"github.com/wazuh/aws-s3-go/tests/fixture"
 )
 
 // TestListingPages lists a unit of more than two ListObjectsV2 pages in
@@ -75,4 +84,70 @@ func lineAt(lines []string, i int) string {
 		return lines[i]
 	}
 	return "(none)"
+}
+
+// TestFlowLogPages: DescribeFlowLogs answers in two pages (NextToken);
+// the flow logs of both are listed and their objects delivered.
+func TestFlowLogPages(t *testing.T) {
+	t.Parallel()
+	const bucket, account, region = "flowpages", "111111111111", "us-east-1"
+	e := newEnv(t, true, bucket)
+	target, err := url.Parse(e.s3.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s3 := httputil.NewSingleHostReverseProxy(target)
+	var calls atomic.Int32
+	pages := map[string]string{"": `<item><flowLogId>fl-aaaa</flowLogId></item></flowLogSet><nextToken>page-2</nextToken>`,
+		"page-2": `<item><flowLogId>fl-bbbb</flowLogId></item></flowLogSet>`}
+	ec2 := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/" {
+			if err := r.ParseForm(); err == nil && r.PostForm.Get("Action") == "DescribeFlowLogs" {
+				calls.Add(1)
+				page, ok := pages[r.PostForm.Get("NextToken")]
+				if !ok {
+					http.Error(w, "unknown token", http.StatusBadRequest)
+					return
+				}
+				w.Header().Set("Content-Type", "text/xml")
+				fmt.Fprint(w, `<DescribeFlowLogsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>1</requestId><flowLogSet>`+page+`</DescribeFlowLogsResponse>`)
+				return
+			}
+		}
+		s3.ServeHTTP(w, r)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: ec2, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	at := day(20, 10, 0)
+	var keys []string
+	for _, fl := range []string{"fl-aaaa", "fl-bbbb"} {
+		var body bytes.Buffer
+		if err := fixture.WriteVPCFlow(&body, account, at, 2); err != nil {
+			t.Fatal(err)
+		}
+		key := fixture.VPCFlowKey("", account, region, fl, at, "x")
+		e.put(bucket, key, fixture.Gzip(body.Bytes()))
+		keys = append(keys, key)
+	}
+	argv := []string{"--bucket", bucket, "--service_endpoint", "http://" + ln.Addr().String(), "--type", "vpcflow",
+		"--regions", region, "--only_logs_after", "2024-NOV-20", "--debug", "2"}
+	r := e.mustRun(argv, day(21, 0, 0), 0)
+	if n := calls.Load(); n != 2 {
+		t.Errorf("%d DescribeFlowLogs calls, want 2 (one per page)", n)
+	}
+	for _, k := range keys {
+		if !strings.Contains(r.log, "++ Found new log: "+k) {
+			t.Errorf("%s was not listed; log:\n%s", k, r.log)
+		}
+	}
+	// Two records and, as the reference sends it, the header line.
+	if len(r.frames) != 6 {
+		t.Errorf("%d events, want 6", len(r.frames))
+	}
 }
