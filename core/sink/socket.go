@@ -73,6 +73,15 @@ type Socket struct {
 	paused bool // a .wait pause was reported
 	closed bool
 	frames frames
+
+	// The send in progress (sendLocked), where attempt, which Go's
+	// poller may call several times, finds it and leaves its outcome:
+	// fields and functions made once rather than a closure per send.
+	pending   [][]byte
+	sent      int
+	sendErr   error
+	attemptFn func(fd uintptr) bool
+	controlFn func(fd uintptr)
 }
 
 // NewSocket returns a Socket for the queue socket at path. Nothing is
@@ -81,13 +90,16 @@ func NewSocket(path string, log logging.Logger) *Socket {
 	if log == nil {
 		log = logging.Discard{}
 	}
-	return &Socket{
+	s := &Socket{
 		Timing:   DefaultTiming(),
 		path:     path,
 		waitPath: filepath.Join(filepath.Dir(path), WaitFile),
 		log:      log,
 		closing:  make(chan struct{}),
 	}
+	s.attemptFn = s.attempt
+	s.controlFn = func(fd uintptr) { s.attempt(fd) }
+	return s
 }
 
 // Path returns the socket's path.
@@ -292,26 +304,30 @@ func errno(err error) error {
 // busyWait, so that the caller can look at its context and the .wait file
 // again.
 func (s *Socket) sendLocked(events [][]byte, busyWait time.Duration) (int, error) {
-	var (
-		n    int
-		serr error
-	)
-	send := func(fd uintptr) bool {
-		n, serr = s.frames.send(int(fd), events)
-		return serr != syscall.EAGAIN
-	}
-	if err := s.raw.Control(func(fd uintptr) { send(fd) }); err != nil {
+	s.pending, s.sent, s.sendErr = events, 0, nil
+	defer s.clearPending()
+	if err := s.raw.Control(s.controlFn); err != nil {
 		return 0, err
 	}
-	if serr != syscall.EAGAIN {
-		return n, serr
+	if s.sendErr != syscall.EAGAIN {
+		return s.sent, s.sendErr
 	}
 	s.conn.SetWriteDeadline(time.Now().Add(busyWait))
-	if err := s.raw.Write(send); err != nil {
+	if err := s.raw.Write(s.attemptFn); err != nil {
 		return 0, err
 	}
-	return n, serr
+	return s.sent, s.sendErr
 }
+
+// attempt makes one system call for s.pending; it reports false, to Go's
+// poller, when the queue is full.
+func (s *Socket) attempt(fd uintptr) bool {
+	s.sent, s.sendErr = s.frames.send(int(fd), s.pending)
+	return s.sendErr != syscall.EAGAIN
+}
+
+// clearPending drops the events, which the Socket must not keep alive.
+func (s *Socket) clearPending() { s.pending = nil }
 
 func (s *Socket) closeLocked() {
 	if s.conn != nil {
