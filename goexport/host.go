@@ -39,6 +39,7 @@ type host struct {
 	logFn   C.aws_s3_log_callback
 	sendFn  C.aws_s3_send_callback
 	downFn  C.aws_s3_is_shutting_down_callback
+	bufs    cbufs // C copies of the events for sendFn
 }
 
 // log hands one line to the host at a Wazuh level (logging.Level*): to
@@ -117,20 +118,89 @@ func (h *host) logger(debug int) logging.Logger {
 }
 
 // send hands one event to the host's send callback and returns its code
-// (0 delivered). The C copies live only for the call: the callback may not
-// keep the pointers.
+// (0 delivered). The callback takes a NUL-terminated string and may not
+// keep the pointer, so the event is copied into a C buffer that is reused
+// once the call returns: no C allocation per event.
 func (h *host) send(location string, payload []byte) int {
 	loc := cLocation
 	if location != sink.Location {
 		loc = C.CString(location)
 		defer C.free(unsafe.Pointer(loc))
 	}
-	p := (*C.char)(C.malloc(C.size_t(len(payload) + 1)))
-	defer C.free(unsafe.Pointer(p))
-	buf := unsafe.Slice((*byte)(unsafe.Pointer(p)), len(payload)+1)
+	b := h.bufs.get(len(payload) + 1)
+	defer h.bufs.put(b)
+	buf := unsafe.Slice((*byte)(b.p), len(payload)+1)
 	copy(buf, payload)
 	buf[len(payload)] = 0
-	return int(C.bridge_send(h.sendFn, loc, p))
+	return int(C.bridge_send(h.sendFn, loc, (*C.char)(b.p)))
+}
+
+// cbuf is a block of C memory.
+type cbuf struct {
+	p    unsafe.Pointer
+	size int
+}
+
+// cbufs keeps the C buffers of finished sends for the next ones. A run
+// sends one event at a time, so it reuses one buffer; runs sending at
+// once (a host may run targets in parallel) take one each.
+type cbufs struct {
+	mu     sync.Mutex
+	free   []cbuf
+	closed bool // the host was replaced: buffers given back are freed
+}
+
+const (
+	// keepBufs is how many idle buffers are kept: more runs than that
+	// sending at once allocate for the extra ones.
+	keepBufs = 8
+	// keepSize is the largest buffer kept; it holds any event the queue
+	// takes (event.MaxEvent), so only an unusual payload allocates.
+	keepSize = 128 << 10
+	minSize  = 4 << 10
+)
+
+// get returns a buffer of at least n bytes.
+func (c *cbufs) get(n int) cbuf {
+	var b cbuf
+	c.mu.Lock()
+	if k := len(c.free); k > 0 {
+		b = c.free[k-1]
+		c.free = c.free[:k-1]
+	}
+	c.mu.Unlock()
+	if b.size >= n {
+		return b
+	}
+	C.free(b.p)
+	size := minSize
+	for size < n {
+		size *= 2
+	}
+	return cbuf{p: C.malloc(C.size_t(size)), size: size}
+}
+
+// put gives b back for reuse, or frees it.
+func (c *cbufs) put(b cbuf) {
+	c.mu.Lock()
+	if !c.closed && len(c.free) < keepBufs && b.size <= keepSize {
+		c.free = append(c.free, b)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	C.free(b.p)
+}
+
+// release frees the idle buffers, and makes put free those in use.
+func (c *cbufs) release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closed = true
+	for _, b := range c.free {
+		C.free(b.p)
+	}
+	c.free = nil
 }
 
 // registry is the host registered by aws_s3_init and the runs using it.
@@ -150,6 +220,9 @@ func (r *registry) set(h *host) bool {
 	defer r.mu.Unlock()
 	if r.runs > 0 {
 		return false
+	}
+	if r.host != nil {
+		r.host.bufs.release()
 	}
 	r.host = h
 	return true

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,7 +47,18 @@ const usage = `Our own options (anything else is the Python script's command lin
   --version            print the version
 `
 
+// memoryLimit is the soft limit of the Go runtime's memory (GOMEMLIMIT
+// overrides it). Without it the heap peaks near twice the live events
+// and fetches, and the peak RSS of a run (the executable's 35 MB of pages
+// included) was 66-82 MB on tests/bench A and 72 MB on B; with it 63-64
+// MB on both, for 10-30% more CPU in the collector (less as allocation
+// per event falls).
+const memoryLimit = 32 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -235,12 +235,10 @@ func (r *bucketRun) deliver(ctx context.Context, o *object) error {
 	}
 	n := int64(0)
 	for batch := range o.out {
-		for _, msg := range batch {
-			if err := r.out.Event(ctx, msg); err != nil {
-				return err
-			}
-			n++
+		if err := r.out.Events(ctx, batch); err != nil {
+			return err
 		}
+		n += int64(len(batch))
 	}
 	r.stats.Events.Add(n)
 	if err := o.err; err != nil {

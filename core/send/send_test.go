@@ -213,3 +213,76 @@ func TestSocket(t *testing.T) {
 		t.Errorf("frame of %d bytes differs from the header and the %d-byte event", n, len(want))
 	}
 }
+
+// TestEvents sends a batch through the queue socket: the events arrive in
+// order and are counted; an event the kernel refuses stops the batch with
+// the send failure, counting only those before it; at debug level 3 each
+// event is logged just before it is sent, as Event logs it.
+func TestEvents(t *testing.T) {
+	dir, err := os.MkdirTemp("", "q")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "queue")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetReadBuffer(1 << 20)
+	s := sink.NewSocket(path, nil)
+	defer s.Close()
+	read := func(want ...string) {
+		t.Helper()
+		buf := make([]byte, 1<<17)
+		for i, w := range want {
+			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			n, err := conn.Read(buf)
+			if err != nil {
+				t.Fatalf("datagram %d: %v", i, err)
+			}
+			if string(buf[:n]) != sink.Header+w {
+				t.Errorf("datagram %d = %q, want %q", i, buf[:n], sink.Header+w)
+			}
+		}
+		conn.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		if n, err := conn.Read(buf); err == nil {
+			t.Errorf("extra datagram %.30q", buf[:n])
+		}
+	}
+
+	var count atomic.Int64
+	p := New(s, logging.NewScript(&bytes.Buffer{}, 2), &count)
+	if err := p.Events(context.Background(), [][]byte{[]byte(`{"a": 1}`), []byte(`{"b": 2}`)}); err != nil {
+		t.Fatal(err)
+	}
+	read(`{"a": 1}`, `{"b": 2}`)
+	if n, b := p.Sent(); n != 2 || b != 16 || count.Load() != 2 {
+		t.Errorf("Sent() = %d, %d; count %d", n, b, count.Load())
+	}
+
+	huge := bytes.Repeat([]byte("z"), 4<<20)
+	err = p.Events(context.Background(), [][]byte{[]byte(`{"c": 3}`), huge, []byte(`{"d": 4}`)})
+	var se *Error
+	if !errors.As(err, &se) || !errors.Is(err, syscall.EMSGSIZE) {
+		t.Errorf("Events with an oversize datagram = %v, want a *send.Error with EMSGSIZE", err)
+	}
+	read(`{"c": 3}`)
+	if n, b := p.Sent(); n != 3 || b != 24 || count.Load() != 3 {
+		t.Errorf("after the failure Sent() = %d, %d; count %d", n, b, count.Load())
+	}
+
+	var logs bytes.Buffer
+	var out bytes.Buffer
+	p = New(sink.NewWriter(&out), logging.NewScript(&logs, 3), nil)
+	if err := p.Events(context.Background(), [][]byte{[]byte(`{"e": 5}`), []byte(`{"f": 6}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "DEBUG: {\"e\": 5}\nDEBUG: {\"f\": 6}\n"; logs.String() != want {
+		t.Errorf("logged %q, want %q", logs.String(), want)
+	}
+	if want := sink.Header + "{\"e\": 5}\n" + sink.Header + "{\"f\": 6}\n"; out.String() != want {
+		t.Errorf("wrote %q, want %q", out.String(), want)
+	}
+}

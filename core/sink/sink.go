@@ -18,3 +18,26 @@ type Sink interface {
 	Send(ctx context.Context, event []byte) error
 	Close() error
 }
+
+// Batch is implemented by sinks that can take several events at once, in
+// fewer system calls than one per event.
+type Batch interface {
+	// SendBatch delivers events in order, with Send's guarantees for each.
+	// n is how many of them were accepted, the first n; it is less than
+	// len(events) only with an error.
+	SendBatch(ctx context.Context, events [][]byte) (n int, err error)
+}
+
+// SendAll delivers events through s in order: in one SendBatch when s
+// implements Batch, else one Send each. n is how many were accepted.
+func SendAll(ctx context.Context, s Sink, events [][]byte) (n int, err error) {
+	if b, ok := s.(Batch); ok {
+		return b.SendBatch(ctx, events)
+	}
+	for i, ev := range events {
+		if err := s.Send(ctx, ev); err != nil {
+			return i, err
+		}
+	}
+	return len(events), nil
+}

@@ -66,13 +66,22 @@ type Socket struct {
 	lastClear atomic.Int64 // unix ns of the last time .wait was absent
 	closing   chan struct{}
 
-	mu      sync.Mutex
-	conn    *net.UnixConn // nil when not connected
-	raw     syscall.RawConn
-	down    bool // an outage was reported and not yet cleared
-	paused  bool // a .wait pause was reported
-	closed  bool
-	framebf []byte
+	mu     sync.Mutex
+	conn   *net.UnixConn // nil when not connected
+	raw    syscall.RawConn
+	down   bool // an outage was reported and not yet cleared
+	paused bool // a .wait pause was reported
+	closed bool
+	frames frames
+
+	// The send in progress (sendLocked), where attempt, which Go's
+	// poller may call several times, finds it and leaves its outcome:
+	// fields and functions made once rather than a closure per send.
+	pending   [][]byte
+	sent      int
+	sendErr   error
+	attemptFn func(fd uintptr) bool
+	controlFn func(fd uintptr)
 }
 
 // NewSocket returns a Socket for the queue socket at path. Nothing is
@@ -81,13 +90,16 @@ func NewSocket(path string, log logging.Logger) *Socket {
 	if log == nil {
 		log = logging.Discard{}
 	}
-	return &Socket{
+	s := &Socket{
 		Timing:   DefaultTiming(),
 		path:     path,
 		waitPath: filepath.Join(filepath.Dir(path), WaitFile),
 		log:      log,
 		closing:  make(chan struct{}),
 	}
+	s.attemptFn = s.attempt
+	s.controlFn = func(fd uintptr) { s.attempt(fd) }
+	return s
 }
 
 // Path returns the socket's path.
@@ -97,32 +109,48 @@ func (s *Socket) Path() string { return s.path }
 // kernel accepted it, ctx.Err() when ctx ends first, ErrClosed after Close,
 // or an *Error that retrying cannot cure.
 func (s *Socket) Send(ctx context.Context, event []byte) error {
+	_, err := s.SendBatch(ctx, [][]byte{event})
+	return err
+}
+
+// SendBatch delivers each event as Send does, in order, several datagrams
+// per system call where the system allows it. The kernel may accept only
+// the first datagrams of a call (the queue filled up, agentd went away, a
+// datagram is too large): only those count, and the rest are retried as
+// Send retries an event, so none is lost or sent twice. n is how many
+// events were accepted.
+func (s *Socket) SendBatch(ctx context.Context, events [][]byte) (n int, err error) {
 	tm := s.Timing.withDefaults()
 	reconnect, busy := tm.Reconnect.start(), tm.Busy.start()
-	for {
+	for n < len(events) {
 		if err := s.waitClear(ctx, tm); err != nil {
-			return err
+			return n, err
 		}
-		retry, err := s.try(event, tm.BusyWait)
+		k, retry, err := s.try(events[n:], tm.BusyWait)
+		if k > 0 {
+			// Each event starts its back-off afresh, as with Send.
+			n += k
+			reconnect, busy = tm.Reconnect.start(), tm.Busy.start()
+		}
 		switch {
 		case err != nil:
-			return err
+			return n, err
 		case retry == retryNone:
-			return nil
 		case retry == retryAgain:
 			if err := ctx.Err(); err != nil {
-				return err
+				return n, err
 			}
 		case retry == retryBusy:
 			if err := busy.wait(ctx, s.closing); err != nil {
-				return err
+				return n, err
 			}
 		default:
 			if err := reconnect.wait(ctx, s.closing); err != nil {
-				return err
+				return n, err
 			}
 		}
 	}
+	return n, nil
 }
 
 type retryKind int
@@ -134,47 +162,44 @@ const (
 	retryConnect
 )
 
-// try makes one attempt: connect if needed, send once.
-func (s *Socket) try(event []byte, busyWait time.Duration) (retryKind, error) {
+// try makes one attempt: connect if needed, send once. n is how many of
+// the first events the kernel accepted; a failure concerns events[n].
+func (s *Socket) try(events [][]byte, busyWait time.Duration) (n int, _ retryKind, _ error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return retryNone, ErrClosed
+		return 0, retryNone, ErrClosed
 	}
 	if s.conn == nil {
 		if err := s.connectLocked(); err != nil {
 			if !outage(err) {
-				return retryNone, err
+				return 0, retryNone, err
 			}
 			if err := notSocket(s.path); err != nil {
-				return retryNone, &Error{Op: "connect", Path: s.path, Err: err}
+				return 0, retryNone, &Error{Op: "connect", Path: s.path, Err: err}
 			}
 			s.reportDownLocked(err)
-			return retryConnect, nil
+			return 0, retryConnect, nil
 		}
 	}
-	s.framebf = append(append(s.framebf[:0], Header...), event...)
-	err := s.sendLocked(s.framebf, busyWait)
-	if cap(s.framebf) > 4*sndBuf {
-		s.framebf = nil // do not pin one huge event's buffer
+	n, err := s.sendLocked(events, busyWait)
+	if n > 0 && s.down {
+		s.down = false
+		s.log.Debug(1, "+++ Reconnected to the Wazuh queue "+s.path)
 	}
 	switch {
 	case err == nil:
-		if s.down {
-			s.down = false
-			s.log.Debug(1, "+++ Reconnected to the Wazuh queue "+s.path)
-		}
-		return retryNone, nil
+		return n, retryNone, nil
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return retryAgain, nil // the queue stayed full for busyWait
+		return n, retryAgain, nil // the queue stayed full for busyWait
 	case err == syscall.ENOBUFS || err == syscall.EINTR:
-		return retryBusy, nil
+		return n, retryBusy, nil
 	case outage(err):
 		s.closeLocked()
 		s.reportDownLocked(err)
-		return retryConnect, nil
+		return n, retryConnect, nil
 	default:
-		return retryNone, &Error{Op: "send", Path: s.path, Size: len(Header) + len(event), Err: err}
+		return n, retryNone, &Error{Op: "send", Path: s.path, Size: len(Header) + len(events[n]), Err: err}
 	}
 }
 
@@ -272,28 +297,37 @@ func errno(err error) error {
 	return err
 }
 
-// sendLocked sends one datagram with sendFlags. When agentd's receive
-// queue is full (EAGAIN) it waits for the socket to become writable through
-// Go's poller, at most busyWait, so that the caller can look at its
-// context and the .wait file again.
-func (s *Socket) sendLocked(frame []byte, busyWait time.Duration) error {
-	var serr error
-	send := func(fd uintptr) bool {
-		serr = syscall.Sendto(int(fd), frame, sendFlags, nil)
-		return serr != syscall.EAGAIN
+// sendLocked sends the first datagrams of events with sendFlags, in one
+// system call. It returns how many the kernel accepted, at least one, or
+// the error of the first. When agentd's receive queue is full (EAGAIN) it
+// waits for the socket to become writable through Go's poller, at most
+// busyWait, so that the caller can look at its context and the .wait file
+// again.
+func (s *Socket) sendLocked(events [][]byte, busyWait time.Duration) (int, error) {
+	s.pending, s.sent, s.sendErr = events, 0, nil
+	defer s.clearPending()
+	if err := s.raw.Control(s.controlFn); err != nil {
+		return 0, err
 	}
-	if err := s.raw.Control(func(fd uintptr) { send(fd) }); err != nil {
-		return err
-	}
-	if serr != syscall.EAGAIN {
-		return serr
+	if s.sendErr != syscall.EAGAIN {
+		return s.sent, s.sendErr
 	}
 	s.conn.SetWriteDeadline(time.Now().Add(busyWait))
-	if err := s.raw.Write(send); err != nil {
-		return err
+	if err := s.raw.Write(s.attemptFn); err != nil {
+		return 0, err
 	}
-	return serr
+	return s.sent, s.sendErr
 }
+
+// attempt makes one system call for s.pending; it reports false, to Go's
+// poller, when the queue is full.
+func (s *Socket) attempt(fd uintptr) bool {
+	s.sent, s.sendErr = s.frames.send(int(fd), s.pending)
+	return s.sendErr != syscall.EAGAIN
+}
+
+// clearPending drops the events, which the Socket must not keep alive.
+func (s *Socket) clearPending() { s.pending = nil }
 
 func (s *Socket) closeLocked() {
 	if s.conn != nil {

@@ -377,6 +377,8 @@ func TestSocketConcurrent(t *testing.T) {
 	}
 }
 
+// BenchmarkSocketSend sends 1 KiB events one Send each ("one") and 64
+// per SendBatch ("batch").
 func BenchmarkSocketSend(b *testing.B) {
 	path := filepath.Join(queueDir(b), "queue")
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
@@ -395,12 +397,189 @@ func BenchmarkSocketSend(b *testing.B) {
 	s := NewSocket(path, nil)
 	defer s.Close()
 	ev := bytes.Repeat([]byte("a"), 1024)
-	b.SetBytes(int64(len(ev)))
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if err := s.Send(context.Background(), ev); err != nil {
-			b.Fatal(err)
+	b.Run("one", func(b *testing.B) {
+		b.SetBytes(int64(len(ev)))
+		for i := 0; i < b.N; i++ {
+			if err := s.Send(context.Background(), ev); err != nil {
+				b.Fatal(err)
+			}
 		}
+	})
+	b.Run("batch", func(b *testing.B) {
+		batch := make([][]byte, 64)
+		for i := range batch {
+			batch[i] = ev
+		}
+		b.SetBytes(int64(len(ev)))
+		for i := 0; i < b.N; i += len(batch) {
+			k := min(len(batch), b.N-i)
+			if n, err := s.SendBatch(context.Background(), batch[:k]); err != nil || n != k {
+				b.Fatal(n, err)
+			}
+		}
+	})
+}
+
+// TestSocketBatchFullQueue sends batches larger than the queue holds while
+// agentd reads slowly: every datagram arrives once, in order, and the
+// count is exact.
+func TestSocketBatchFullQueue(t *testing.T) {
+	path := filepath.Join(queueDir(t), "queue")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	s := NewSocket(path, nil)
+	defer s.Close()
+	c := NewCounting(s)
+	const n = 1000
+	events := make([][]byte, n)
+	for i := range events {
+		events[i] = []byte(fmt.Sprintf("%d %s", i, bytes.Repeat([]byte("x"), i%700)))
+	}
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		sent := 0
+		for sent < n {
+			k, err := c.SendBatch(context.Background(), events[sent:min(n, sent+150)])
+			sent += k
+			if err != nil {
+				done <- result{sent, err}
+				return
+			}
+		}
+		done <- result{sent, nil}
+	}()
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case r := <-done:
+		t.Fatalf("all %d sends returned (%v) while nobody read; the queue cannot hold them", r.n, r.err)
+	default:
+	}
+	buf := make([]byte, 4096)
+	for i := 0; i < n; i++ {
+		if i%100 == 0 {
+			time.Sleep(5 * time.Millisecond) // a slow reader
+		}
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		k, err := conn.Read(buf)
+		if err != nil {
+			t.Fatalf("after %d datagrams: %v", i, err)
+		}
+		if want := Header + string(events[i]); string(buf[:k]) != want {
+			t.Fatalf("datagram %d = %.20q, want %.20q", i, buf[:k], want)
+		}
+	}
+	if r := <-done; r.err != nil || r.n != n {
+		t.Fatalf("SendBatch accepted %d, %v; want %d", r.n, r.err, n)
+	}
+	conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	if k, err := conn.Read(buf); err == nil {
+		t.Fatalf("extra datagram %.20q", buf[:k])
+	}
+	if c.Events() != n {
+		t.Errorf("counted %d events, want %d", c.Events(), n)
+	}
+}
+
+// TestSocketBatchTooLarge: a datagram the kernel refuses in the middle of
+// a batch stops it there; those before it are delivered and counted, none
+// after it is sent.
+func TestSocketBatchTooLarge(t *testing.T) {
+	path := filepath.Join(queueDir(t), "queue")
+	l := listen(t, path)
+	s := NewSocket(path, nil)
+	defer s.Close()
+	events := [][]byte{[]byte("a"), []byte("b"), make([]byte, 4<<20), []byte("d")}
+	n, err := s.SendBatch(context.Background(), events)
+	var e *Error
+	if n != 2 || !errors.Is(err, syscall.EMSGSIZE) || !errors.As(err, &e) || e.Size != len(Header)+4<<20 {
+		t.Fatalf("SendBatch = %d, %v; want 2, EMSGSIZE *Error", n, err)
+	}
+	if n, err := s.SendBatch(context.Background(), events[3:]); n != 1 || err != nil {
+		t.Fatalf("SendBatch after = %d, %v", n, err)
+	}
+	got := l.waitFor(t, 3)
+	time.Sleep(20 * time.Millisecond)
+	got = l.frames()
+	want := []string{Header + "a", Header + "b", Header + "d"}
+	if len(got) != len(want) {
+		t.Fatalf("received %d datagrams, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if string(got[i]) != want[i] {
+			t.Errorf("datagram %d = %q, want %q", i, got[i], want[i])
+		}
+	}
+}
+
+// TestSocketBatchRebound: agentd restarts in the middle of a batch; the
+// batch waits for the new socket and delivers the rest once each.
+func TestSocketBatchRebound(t *testing.T) {
+	path := filepath.Join(queueDir(t), "queue")
+	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := NewSocket(path, nil)
+	fast(s)
+	defer s.Close()
+	// Fill agentd's queue so that the batch stops part way.
+	const n = 2000
+	events := make([][]byte, n)
+	for i := range events {
+		events[i] = []byte(fmt.Sprintf("%d %s", i, bytes.Repeat([]byte("y"), 500)))
+	}
+	done := make(chan error, 1)
+	var sent atomic.Int64
+	go func() {
+		k, err := s.SendBatch(context.Background(), events)
+		sent.Store(int64(k))
+		done <- err
+	}()
+	// Read some, then "restart" agentd: the unread datagrams are lost with
+	// its socket, as they are in Wazuh.
+	buf := make([]byte, 4096)
+	read := 0
+	for ; read < 50; read++ {
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		k, err := conn.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := Header + string(events[read]); string(buf[:k]) != want {
+			t.Fatalf("datagram %d = %.20q", read, buf[:k])
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	conn.Close()
+	os.Remove(path)
+	time.Sleep(50 * time.Millisecond)
+	l := listen(t, path)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	// The first datagram the new socket gets follows, without a gap or a
+	// repeat, the last one the kernel accepted for the old socket.
+	got := l.waitFor(t, 1)
+	var first int
+	fmt.Sscanf(strings.TrimPrefix(string(got[0]), Header), "%d", &first)
+	if first <= read-1 || first >= n {
+		t.Fatalf("first datagram after the restart is %d (read %d before)", first, read)
+	}
+	got = l.waitFor(t, n-first)
+	for i, f := range got {
+		if want := Header + string(events[first+i]); string(f) != want {
+			t.Fatalf("datagram %d after the restart = %.20q, want %.20q", i, f, want)
+		}
+	}
+	if sent.Load() != n {
+		t.Errorf("SendBatch accepted %d, want %d", sent.Load(), n)
 	}
 }
 

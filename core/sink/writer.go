@@ -57,6 +57,19 @@ func (c *Counting) Send(ctx context.Context, event []byte) error {
 	return nil
 }
 
+// SendBatch forwards to the wrapped Sink (see SendAll) and counts the
+// events it accepted.
+func (c *Counting) SendBatch(ctx context.Context, events [][]byte) (int, error) {
+	n, err := SendAll(ctx, c.Sink, events)
+	size := 0
+	for _, ev := range events[:n] {
+		size += len(ev)
+	}
+	c.events.Add(int64(n))
+	c.bytes.Add(int64(size))
+	return n, err
+}
+
 // Events returns how many events were accepted.
 func (c *Counting) Events() int64 { return c.events.Load() }
 

@@ -715,3 +715,110 @@ func TestFlushVisibleToSecondOpen(t *testing.T) {
 		t.Errorf("another connection sees %d rows (%v), want 10", n, err)
 	}
 }
+
+// TestProcessedKeys: for every key, ProcessedKeys agrees with Processed,
+// across schemas, groups, uncommitted rows and more keys than one query
+// binds.
+func TestProcessedKeys(t *testing.T) {
+	for _, c := range fixtureCases {
+		t.Run(c.table, func(t *testing.T) {
+			path := fixture(t, c.file)
+			before := keys(t, path, c.table, "")
+			d := open(t, path, nil)
+			tb := table(t, d, c.table)
+			// Recorded, not yet committed.
+			if _, err := tb.Record(c.group, c.newKey, 20190416); err != nil {
+				t.Fatal(err)
+			}
+			var extra []string
+			for i := 0; i < 1200; i++ {
+				k := fmt.Sprintf("%sx/%04d'%%_.gz", c.prefix, i)
+				extra = append(extra, k)
+				if i%3 == 0 {
+					if _, err := tb.Record(c.group, k, 20190416); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			query := append(append([]string{c.newKey, strings.ToUpper(before[0]), before[0] + " ", ""}, before...), extra...)
+			query = append(query, before[0]) // twice
+			other := c.group
+			other.Account = "000000000000"
+			for _, g := range []Group{c.group, other} {
+				got, err := tb.ProcessedKeys(g, query)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for _, k := range query {
+					want, err := tb.Processed(g, k)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got[k] != want {
+						t.Errorf("group %v: ProcessedKeys says %v for %q, Processed %v", g, got[k], k, want)
+					}
+					if want {
+						n++
+					}
+				}
+				if g == c.group && n != 1+len(before)+1+400 {
+					t.Errorf("%d of the keys processed, want %d", n, 1+len(before)+1+400)
+				}
+				if g == other && len(got) != 0 {
+					t.Errorf("another account's keys reported processed: %d", len(got))
+				}
+			}
+			if got, err := tb.ProcessedKeys(c.group, nil); err != nil || len(got) != 0 {
+				t.Errorf("ProcessedKeys(nil) = %v, %v", got, err)
+			}
+		})
+	}
+}
+
+// BenchmarkProcessed looks up a listing page of 1,000 keys, half of them
+// recorded, in a group of 10,000 rows: one query per key ("each") or per
+// page ("page").
+func BenchmarkProcessed(b *testing.B) {
+	d, err := Open(filepath.Join(b.TempDir(), "s3_cloudtrail.db"), "v5.1.0", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	tb, _, err := d.EnsureTable("cloudtrail", Region)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := Group{BucketPath: "b/", Account: "123456789012", Region: "us-east-1"}
+	key := func(i int) string {
+		return fmt.Sprintf("AWSLogs/123456789012/CloudTrail/us-east-1/2024/11/20/123456789012_CloudTrail_us-east-1_20241120T1000Z_%06d.json.gz", i)
+	}
+	for i := 0; i < 20000; i += 2 {
+		if _, err := tb.Record(g, key(i), 20241120); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := d.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	page := make([]string, 1000)
+	for i := range page {
+		page[i] = key(9000 + i)
+	}
+	b.Run("each", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			for _, k := range page {
+				if _, err := tb.Processed(g, k); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("page", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if done, err := tb.ProcessedKeys(g, page); err != nil || len(done) != 500 {
+				b.Fatal(len(done), err)
+			}
+		}
+	})
+}
