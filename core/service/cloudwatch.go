@@ -19,13 +19,6 @@ import (
 	"github.com/wazuh/aws-s3-go/core/send"
 )
 
-// LogsAPI is the part of the CloudWatch Logs client a run uses.
-type LogsAPI interface {
-	DescribeLogStreams(context.Context, *cloudwatchlogs.DescribeLogStreamsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DescribeLogStreamsOutput, error)
-	GetLogEvents(context.Context, *cloudwatchlogs.GetLogEventsInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.GetLogEventsOutput, error)
-	DeleteLogStream(context.Context, *cloudwatchlogs.DeleteLogStreamInput, ...func(*cloudwatchlogs.Options)) (*cloudwatchlogs.DeleteLogStreamOutput, error)
-}
-
 // connectionRetries bounds how often a GetLogEvents call that got no
 // answer at all is made again after the SDK's own retries (the script
 // retried forever).
@@ -33,11 +26,15 @@ const connectionRetries = 5
 
 // cwRun is one cloudwatchlogs target's run; region changes per pass.
 type cwRun struct {
-	t         config.Target
-	env       Env
-	log       logging.Logger
-	db        *db
-	client    LogsAPI
+	t   config.Target
+	env Env
+	log logging.Logger
+	db  *db
+	// The SDK's client itself, not an interface of the calls a run makes:
+	// protobuf (linked for Parquet) looks methods up by name, so the linker
+	// keeps every method of a type stored in an interface, here all the
+	// client's operations (4.7 MB for this one and Inspector's).
+	client    *cloudwatchlogs.Client
 	region    string
 	groups    []string
 	onlyAfter int64 // only_logs_after in ms, 0 if unset

@@ -26,11 +26,6 @@ import (
 	"github.com/wazuh/aws-s3-go/core/send"
 )
 
-// InspectorAPI is the part of the Inspector v2 client a run uses.
-type InspectorAPI interface {
-	ListFindings(context.Context, *inspector2.ListFindingsInput, ...func(*inspector2.Options)) (*inspector2.ListFindingsOutput, error)
-}
-
 // Inspector rows (services/inspector.py).
 const (
 	inspectorService = "inspector"
@@ -45,7 +40,8 @@ type inspectorRun struct {
 	db      *db
 	account string
 	discard *event.Discard
-	newAPI  func(region string) InspectorAPI
+	// A concrete client, as cwRun.client is, to keep the executable small.
+	newAPI func(region string) *inspector2.Client
 }
 
 func runInspector(ctx context.Context, t config.Target, env Env, clients *awsclient.Clients, d *db, regions []string) error {
@@ -61,7 +57,7 @@ func runInspector(ctx context.Context, t config.Target, env Env, clients *awscli
 		return errors.New(awsclient.ClientError(err))
 	}
 	r := &inspectorRun{t: t, env: env, log: env.Log, db: d, account: account,
-		newAPI: func(region string) InspectorAPI { return clients.Inspector2(region) }}
+		newAPI: func(region string) *inspector2.Client { return clients.Inspector2(region) }}
 	if t.DiscardField != "" {
 		pattern := t.DiscardRegex
 		if pattern == "" {
