@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -94,6 +95,7 @@ func (r *run) loop(ctx context.Context) error {
 		}
 		r.log.Debug(2, "Retrieving messages from: "+r.t.Queue)
 		rctx, cancel := context.WithTimeout(ctx, time.Duration(r.wait())*time.Second+sqsCallTimeout)
+		asked := time.Now()
 		out, err := r.sqs.ReceiveMessage(rctx, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(r.url),
 			MaxNumberOfMessages:         MaxMessages,
@@ -119,7 +121,7 @@ func (r *run) loop(ctx context.Context) error {
 			// timeout shorter than the run): done.
 			return nil
 		}
-		if err := r.batch(ctx, fresh); err != nil {
+		if err := r.batch(ctx, fresh, asked); err != nil {
 			return err
 		}
 	}
@@ -130,9 +132,10 @@ func (r *run) loop(ctx context.Context) error {
 // consumers. It returns the first error that ends the run: the messages
 // then in flight finish (their events are not sent twice), those not
 // started are handed back to the queue, and the failed one stays
-// invisible until its timeout.
-func (r *run) batch(ctx context.Context, msgs []sqstypes.Message) error {
-	fl := newInflight(msgs)
+// invisible until its timeout. asked is when the receive that brought msgs
+// was sent: their visibility timeout started after it.
+func (r *run) batch(ctx context.Context, msgs []sqstypes.Message, asked time.Time) error {
+	fl := newInflight(msgs, asked.Add(r.visibility))
 	hbctx, stopBeat := context.WithCancel(ctx)
 	beating := make(chan struct{})
 	go func() {
@@ -281,8 +284,34 @@ func (r *run) handle(ctx context.Context, m sqstypes.Message, fl *inflight) erro
 	}
 	// Out of the heartbeat first: an extension racing the delete would
 	// only fail.
-	fl.done(m)
-	return r.delete(ctx, m)
+	until := fl.settle(m)
+	if err := r.delete(ctx, m); err != nil {
+		return err
+	}
+	r.lapsed(m, rts, until)
+	return nil
+}
+
+// lapsed warns when m was deleted after the time it could have become
+// visible again (the heartbeat's extensions failed or came late: SQS or the
+// network was too slow): another agent may then have received it and sent
+// the same events. SQS delivers at least once; this says when "more than
+// once" may have happened, and for which objects.
+func (r *run) lapsed(m sqstypes.Message, rts []route, until time.Time) {
+	over := time.Since(until)
+	if until.IsZero() || over <= 0 {
+		return
+	}
+	keys := make([]string, 0, min(len(rts), 3))
+	for _, rt := range rts[:min(len(rts), 3)] {
+		keys = append(keys, rt.key)
+	}
+	more := ""
+	if len(rts) > len(keys) {
+		more = fmt.Sprintf(" and %d more", len(rts)-len(keys))
+	}
+	r.log.Warning(fmt.Sprintf("The visibility of the SQS message %s (objects %s%s) lapsed %.1f s before it was deleted: another agent may have received it and sent its events too.",
+		aws.ToString(m.MessageId), strings.Join(keys, ", "), more, over.Seconds()))
 }
 
 func (r *run) keep(m sqstypes.Message) {

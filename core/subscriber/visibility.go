@@ -66,27 +66,52 @@ func (r *run) beat() time.Duration {
 	return r.visibility / 3
 }
 
-// inflight is the messages of one batch that are still being processed.
-// Safe for concurrent use.
+// inflight is the messages of one batch that are still being processed,
+// each with the earliest time it may become visible to other consumers
+// again. Safe for concurrent use.
 type inflight struct {
-	mu   sync.Mutex
-	msgs map[string]sqstypes.Message // by MessageId
+	mu    sync.Mutex
+	msgs  map[string]sqstypes.Message // by MessageId
+	until map[string]time.Time        // by MessageId
 }
 
-func newInflight(msgs []sqstypes.Message) *inflight {
-	f := &inflight{msgs: make(map[string]sqstypes.Message, len(msgs))}
+// newInflight returns the set of msgs, hidden from other consumers until
+// at least until.
+func newInflight(msgs []sqstypes.Message, until time.Time) *inflight {
+	f := &inflight{msgs: make(map[string]sqstypes.Message, len(msgs)), until: make(map[string]time.Time, len(msgs))}
 	for _, m := range msgs {
-		f.msgs[aws.ToString(m.MessageId)] = m
+		id := aws.ToString(m.MessageId)
+		f.msgs[id], f.until[id] = m, until
 	}
 	return f
 }
 
 // done takes m out of the set: its fate is settled (deleted, or left to
 // its visibility timeout and the queue's redrive policy).
-func (f *inflight) done(m sqstypes.Message) {
+func (f *inflight) done(m sqstypes.Message) { f.settle(m) }
+
+// settle is done, returning until when m may have become visible again
+// (zero if m was not in the set).
+func (f *inflight) settle(m sqstypes.Message) time.Time {
+	id := aws.ToString(m.MessageId)
 	f.mu.Lock()
-	delete(f.msgs, aws.ToString(m.MessageId))
-	f.mu.Unlock()
+	defer f.mu.Unlock()
+	until := f.until[id]
+	delete(f.msgs, id)
+	delete(f.until, id)
+	return until
+}
+
+// extend records that msgs stay hidden until at least until.
+func (f *inflight) extend(msgs []sqstypes.Message, until time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, m := range msgs {
+		id := aws.ToString(m.MessageId)
+		if _, ok := f.until[id]; ok {
+			f.until[id] = until
+		}
+	}
 }
 
 func (f *inflight) list() []sqstypes.Message {
@@ -116,15 +141,16 @@ func (r *run) heartbeat(ctx context.Context, f *inflight) {
 		case <-tick.C:
 		}
 		if msgs := f.list(); len(msgs) > 0 {
-			r.changeVisibility(ctx, msgs, r.visibility, min(every, maxHeartbeatCall))
+			asked := time.Now()
+			f.extend(r.changeVisibility(ctx, msgs, r.visibility, min(every, maxHeartbeatCall)), asked.Add(r.visibility))
 		}
 	}
 }
 
 // changeVisibility sets the visibility timeout of msgs (at most
-// MaxMessages) to d from now. Failures are logged: they only cost the
-// time until the message is visible again.
-func (r *run) changeVisibility(ctx context.Context, msgs []sqstypes.Message, d, limit time.Duration) {
+// MaxMessages) to d from now, and returns those SQS changed. Failures are
+// logged: they only cost the time until the message is visible again.
+func (r *run) changeVisibility(ctx context.Context, msgs []sqstypes.Message, d, limit time.Duration) []sqstypes.Message {
 	entries := make([]sqstypes.ChangeMessageVisibilityBatchRequestEntry, len(msgs))
 	for i, m := range msgs {
 		entries[i] = sqstypes.ChangeMessageVisibilityBatchRequestEntry{
@@ -142,14 +168,23 @@ func (r *run) changeVisibility(ctx context.Context, msgs []sqstypes.Message, d, 
 		if ctx.Err() == nil {
 			r.log.Debug(1, fmt.Sprintf("+++ Could not %s %d SQS messages: %s", what, len(entries), awsclient.ClientError(err)))
 		}
-		return
+		return nil
 	}
+	failed := make([]bool, len(msgs))
 	for _, f := range out.Failed {
 		i, _ := strconv.Atoi(aws.ToString(f.Id))
 		if i >= 0 && i < len(msgs) {
+			failed[i] = true
 			r.log.Debug(1, fmt.Sprintf("+++ Could not %s the SQS message %s: %s", what, aws.ToString(msgs[i].MessageId), aws.ToString(f.Message)))
 		}
 	}
+	var changed []sqstypes.Message
+	for i, m := range msgs {
+		if !failed[i] {
+			changed = append(changed, m)
+		}
+	}
+	return changed
 }
 
 // receiveCount is how many times SQS delivered m ("?" when not known).

@@ -65,6 +65,40 @@ func TestHeartbeat(t *testing.T) {
 	}
 }
 
+// A message deleted after its visibility timeout could have run out (here
+// the timeout is too short for a heartbeat) is reported with its objects:
+// another agent may have sent the same events.
+func TestVisibilityLapse(t *testing.T) {
+	m := startMoto(t)
+	m.bucket(t, "logs")
+	m.put(t, "logs", "slow/a.log", []byte("slow 1\n"))
+	m.put(t, "logs", "b.log", []byte("fast 2\n"))
+	url := m.queue(t, "lapse", 2)
+	m.send(t, url, notification("logs", "slow/a.log"))
+	m.send(t, url, notification("logs", "b.log"))
+	tg := target(m, "buckets", "lapse")
+	tg.ServiceEndpoint = slowS3(t, m.url, 3*time.Second)
+
+	var out, logs bytes.Buffer
+	e := env(m, sink.NewWriter(&out))
+	e.Log = logging.NewScript(&logs, 1)
+	if err := Run(context.Background(), tg, e); err != nil {
+		t.Fatalf("%v\n%s", err, logs.String())
+	}
+	var lapses []string
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.HasPrefix(line, "WARNING: The visibility of the SQS message ") {
+			lapses = append(lapses, line)
+		}
+	}
+	if len(lapses) != 1 || !strings.Contains(lapses[0], "(objects slow/a.log) lapsed ") || !strings.HasSuffix(lapses[0], " before it was deleted: another agent may have received it and sent its events too.") {
+		t.Errorf("lapse warnings %q\nlog:\n%s", lapses, logs.String())
+	}
+	if got := strings.Count(out.String(), "\n"); got != 2 {
+		t.Errorf("sent %d events:\n%s", got, out.String())
+	}
+}
+
 // A stop during a batch hands its unfinished messages back at once.
 func TestStopReleasesBatch(t *testing.T) {
 	m := startMoto(t)
