@@ -45,6 +45,7 @@ func BenchmarkSmallObjects(b *testing.B) {
 			b.Fatal(err)
 		}
 		text.Close()
+		enc.Release()
 		if n != 10 {
 			b.Fatalf("%d records", n)
 		}
