@@ -255,7 +255,7 @@ func TestOpenReuse(t *testing.T) {
 	bad[len(bad)-5] ^= 0xff // the CRC
 	cases := []struct {
 		key, body, want string
-		err              bool
+		err             bool
 	}{
 		{"a.gz", string(good), "first line\nsecond\n", false},
 		{"b.gz", string(bad), "", true},

@@ -380,10 +380,11 @@ func FuzzRawEncoderRecords(f *testing.F) {
 // another object writes that object's envelope.
 func TestRawEncoderReuse(t *testing.T) {
 	b, _ := rawBuilder()
+	rec := []byte(strings.Replace(benchRecord, `, "source": "cloudtrail"`, "", 1))
 	var prev []byte
 	for i, key := range []string{rawKey, "AWSLogs/999988887777/CloudTrail/eu-west-1/2024/11/20/x.json.gz", rawKey} {
 		e := b.NewRawEncoder(key, fmt.Sprint(i))
-		got, ok := e.Encode([]byte(benchRecord))
+		got, ok := e.Encode(rec)
 		if !ok {
 			t.Fatalf("object %d: Encode declined", i)
 		}
