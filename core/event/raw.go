@@ -171,7 +171,7 @@ func (e *RawEncoder) Encode(rec []byte) (data []byte, ok bool) {
 				return nil, false
 			}
 			s := rec[t.start:t.end]
-			if len(s) > 2 && s[1] >= '0' && s[1] <= '9' && ipPrefix.Match(s[1:len(s)-1]) {
+			if ipPrefixASCII(s[1 : len(s)-1]) {
 				ip = s
 			}
 			e.out = append(e.out, s...)
