@@ -112,12 +112,13 @@ func (b *Builder) NewRawEncoder(key, account string) *RawEncoder {
 // of small objects would otherwise grow them again for each.
 var rawEncoders sync.Pool
 
-// Largest buffers a released encoder keeps: a typical CloudTrail record
-// needs a few hundred tokens and a few KiB of output; one that needed far
-// more was exceptional and is left to the collector.
+// Largest buffers a released encoder keeps (about 200 KiB in all): a
+// typical CloudTrail record needs a few hundred tokens and a few KiB of
+// output; one that needed far more was exceptional and is left to the
+// collector, so that a hundred idle encoders cost little.
 const (
-	keepTokens = 16 << 10
-	keepBytes  = 256 << 10
+	keepTokens = 4 << 10
+	keepBytes  = 64 << 10
 )
 
 // Release ends the use of e: it may serve another object, so neither e
@@ -127,7 +128,8 @@ func (e *RawEncoder) Release() {
 		return // released already
 	}
 	e.b, e.rec = nil, nil
-	if cap(e.toks) > keepTokens || cap(e.stack) > keepTokens || cap(e.keys) > keepTokens || cap(e.out) > keepBytes || cap(e.prefix)+cap(e.suffix) > keepBytes {
+	if cap(e.toks) > keepTokens || cap(e.stack) > keepTokens || cap(e.keys) > keepTokens || cap(e.hashes) > keepTokens ||
+		cap(e.out) > keepBytes || cap(e.prefix)+cap(e.suffix) > keepBytes {
 		return
 	}
 	clear(e.keys[:cap(e.keys)]) // they point into records

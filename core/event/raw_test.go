@@ -398,3 +398,21 @@ func TestRawEncoderReuse(t *testing.T) {
 		e.Release()
 	}
 }
+
+// TestRawEncoderReleaseBound checks that an encoder whose buffers grew
+// for one huge record is not kept for the next object.
+func TestRawEncoderReleaseBound(t *testing.T) {
+	b, _ := rawBuilder()
+	huge := []byte(`{"eventName": "` + strings.Repeat("x", 2*keepBytes) + `", "items": [` + strings.Repeat("1, ", 2*keepTokens) + `1]}`)
+	for range 10 {
+		e := b.NewRawEncoder(rawKey, rawAccount)
+		if cap(e.out) > keepBytes || cap(e.toks) > keepTokens {
+			t.Fatalf("a pooled encoder kept %d bytes and %d tokens", cap(e.out), cap(e.toks))
+		}
+		e.Encode(huge) // declined (larger than MaxEvent), after growing
+		if cap(e.out) <= keepBytes || cap(e.toks) <= keepTokens {
+			t.Fatalf("the buffers did not grow: %d bytes, %d tokens", cap(e.out), cap(e.toks))
+		}
+		e.Release()
+	}
+}
