@@ -160,6 +160,9 @@ func (r *bucketRun) decodeBody(o *object, body io.Reader, log logging.Logger, b 
 		// The fast path: records encoded from their text, no tree. The
 		// discard filter reads the tree, so it keeps the usual path.
 		if enc := b.NewRawEncoder(o.key, o.unit.account); enc != nil {
+			// The emitter copies each message: nothing refers to enc's
+			// buffers once Events returns.
+			defer enc.Release()
 			opts.Raw = func(rec []byte) (bool, error) {
 				data, ok := enc.Encode(rec)
 				if !ok {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/klauspost/compress/flate"
@@ -46,38 +47,55 @@ func Open(key string, body io.Reader) (io.ReadCloser, error) {
 func (o Opener) Open(key string, body io.Reader) (io.ReadCloser, error) {
 	src := &bodyReader{r: body}
 	t := &textReader{key: key, classify: classifyPlain}
+	t.bufs, _ = textBufsPool.Get().(*textBufs)
+	if t.bufs == nil {
+		t.bufs = new(textBufs)
+	}
+	t.head, t.buf = t.bufs.head[:0], t.bufs.buf
 	switch {
 	case strings.HasSuffix(key, ".gz"):
+		g, _ := gzipPool.Get().(*gzipReader)
+		if g == nil {
+			g = &gzipReader{br: bufio.NewReader(src)}
+		} else {
+			g.br.Reset(src)
+		}
+		t.gz = g
 		// Python checks the two magic bytes before anything else: a short
 		// body that is not gzip is an invalid gzip file, not a truncated one.
-		br := bufio.NewReader(src)
-		if magic, _ := br.Peek(2); len(magic) > 0 && !bytes.HasPrefix(magic, []byte{0x1f, 0x8b}) {
+		if magic, _ := g.br.Peek(2); len(magic) > 0 && !bytes.HasPrefix(magic, []byte{0x1f, 0x8b}) {
+			t.Close()
 			return nil, withKey(classifyGzip(gzip.ErrHeader), key)
 		}
-		zr, err := gzip.NewReader(br)
+		err := g.zr.Reset(g.br)
 		if err == io.EOF {
 			// Python's gzip reads an empty file as empty text.
 			t.src = strings.NewReader("")
 			return t, nil
 		}
 		if err != nil {
+			t.Close()
 			return nil, withKey(classifyGzip(err), key)
 		}
-		t.src, t.classify, t.closer = zr, classifyGzip, zr.Close
+		g.open = true
+		t.src, t.classify = &g.zr, classifyGzip
 	case strings.HasSuffix(key, ".zip"):
 		r, closer, err := o.openZip(src)
 		if err != nil {
+			t.Close()
 			return nil, withKey(err, key)
 		}
 		t.src, t.classify, t.closer = r, classifyZip, closer
 	case strings.HasSuffix(key, ".zst"), strings.HasSuffix(key, ".zstd"):
 		zr, err := zstd.NewReader(src, zstd.WithDecoderConcurrency(1))
 		if err != nil {
+			t.Close()
 			return nil, withKey(classifyZstd(err), key)
 		}
 		t.src, t.classify = zr, classifyZstd
 		t.closer = func() error { zr.Close(); return nil }
 	case strings.HasSuffix(key, ".snappy"):
+		t.Close()
 		return nil, &Error{Key: key, Class: Decompress, Detail: typeErrorNone, Fatal: true, Skippable: true,
 			Log: "Couldn't decompress the " + key + " file, snappy compression is not supported."}
 	default:
@@ -252,15 +270,65 @@ type textReader struct {
 	err    error
 	buf    []byte // a chunk, for callers whose buffer cannot hold one
 	out    []byte // decoded text not yet returned
+
+	// Reused from object to object, returned by Close.
+	bufs *textBufs
+	gz   *gzipReader
 }
 
+// textBufs are a textReader's buffers: head never exceeds headMax and buf
+// is one chunk, so keeping them for the next object costs a bounded
+// amount whatever the last object was.
+type textBufs struct{ head, buf []byte }
+
+// gzipReader is a gzip decompressor and its input buffer, about 50 KiB
+// of windows and tables that a run reading thousands of small objects
+// would otherwise allocate for each.
+type gzipReader struct {
+	br   *bufio.Reader
+	zr   gzip.Reader
+	open bool // zr read a header and has a decompressor to close
+}
+
+var (
+	textBufsPool sync.Pool // of *textBufs
+	gzipPool     sync.Pool // of *gzipReader
+)
+
+var errClosed = errors.New("decode: read after Close")
+
 func (t *textReader) Close() error {
+	var err error
 	if t.closer != nil {
 		c := t.closer
 		t.closer = nil
-		return c()
+		err = c()
 	}
-	return nil
+	if t.err == nil {
+		t.err = errClosed
+	}
+	t.src, t.out, t.carry = nil, nil, nil
+	if g := t.gz; g != nil {
+		t.gz = nil
+		if g.open {
+			g.open = false
+			if cerr := g.zr.Close(); err == nil {
+				err = cerr
+			}
+		}
+		g.br.Reset(nil)
+		gzipPool.Put(g)
+	}
+	if b := t.bufs; b != nil {
+		t.bufs = nil
+		b.head, b.buf = nil, t.buf
+		if cap(t.head) <= 2*headMax {
+			b.head = t.head[:0]
+		}
+		t.head, t.buf = nil, nil
+		textBufsPool.Put(b)
+	}
+	return err
 }
 
 func (t *textReader) Read(p []byte) (int, error) {

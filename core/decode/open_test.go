@@ -245,3 +245,44 @@ func TestDecodeErrorChunkOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenReuse reads bodies one after another, so that each reuses the
+// decompressor and buffers the previous one released, whatever way that
+// one ended.
+func TestOpenReuse(t *testing.T) {
+	good := gz("first line\r\nsecond\n")
+	bad := append([]byte(nil), good...)
+	bad[len(bad)-5] ^= 0xff // the CRC
+	cases := []struct {
+		key, body, want string
+		err             bool
+	}{
+		{"a.gz", string(good), "first line\nsecond\n", false},
+		{"b.gz", string(bad), "", true},
+		{"c.gz", string(good[:len(good)/2]), "", true},
+		{"d.gz", "not gzip", "", true},
+		{"e.gz", "", "", false},
+		{"f.gz", string(gz("caf\xc3\xa9 \xff")), "", true},
+		{"g.log", "plain\rtext", "plain\ntext", false},
+		{"h.gz", string(gz("x", "y\n")), "xy\n", false},
+	}
+	for round := range 3 {
+		for _, c := range cases {
+			got, err := readText(c.key, []byte(c.body), round == 1)
+			if (err != nil) != c.err || got != c.want && !c.err {
+				t.Fatalf("round %d, %s: %q, %v", round, c.key, got, err)
+			}
+		}
+	}
+	text, err := Open("z.gz", bytes.NewReader(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text.Close()
+	if n, err := text.Read(make([]byte, 100)); n != 0 || err == nil {
+		t.Fatalf("Read after Close = %d, %v", n, err)
+	}
+	if err := text.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}

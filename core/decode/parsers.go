@@ -28,6 +28,7 @@ type rawFunc = func(record []byte) (handled bool, err error)
 // handle are decoded from that text, with the same limits.
 func parseAWSLogs(text io.Reader, field, source string, lim Limits, raw rawFunc, emit emitFunc) error {
 	d := pyjson.NewDecoder(text)
+	defer d.Release()
 	d.Limits = lim.JSON()
 	elem := func(v pyjson.Value) error {
 		o, e := toDict(v)
@@ -474,6 +475,7 @@ func parseCustom(text io.Reader, lim Limits, emit emitFunc, wholeRead *bool) err
 	}
 	*wholeRead = true
 	d := pyjson.NewDecoder(&macieReader{r: io.MultiReader(strings.NewReader("{"), br)})
+	defer d.Release()
 	d.Limits = lim.JSON()
 	for {
 		// Deliberate fix: whitespace between and after objects is

@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/wazuh/aws-s3-go/core/kind"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
@@ -87,7 +88,12 @@ func (b *Builder) NewRawEncoder(key, account string) *RawEncoder {
 	if !ok || k.Source == "" {
 		return nil
 	}
-	e := &RawEncoder{b: b, rule: rule, seed: maphash.MakeSeed()}
+	e, _ := rawEncoders.Get().(*RawEncoder)
+	if e == nil {
+		e = &RawEncoder{seed: maphash.MakeSeed()}
+	}
+	e.b, e.rule = b, rule
+	e.prefix, e.suffix = e.prefix[:0], e.suffix[:0]
 	e.prefix = append(e.prefix, `{"integration": "aws", "aws": {"log_info": `...)
 	e.prefix = pyjson.AppendValue(e.prefix, b.logInfo(key))
 	e.prefix = append(e.prefix, ", "...)
@@ -99,6 +105,35 @@ func (b *Builder) NewRawEncoder(key, account string) *RawEncoder {
 		e.suffix = pyjson.AppendString(e.suffix, account)
 	}
 	return e
+}
+
+// rawEncoders keeps released encoders: their token list, stack and
+// output buffer have grown to fit a record, and a run reading thousands
+// of small objects would otherwise grow them again for each.
+var rawEncoders sync.Pool
+
+// Largest buffers a released encoder keeps (about 200 KiB in all): a
+// typical CloudTrail record needs a few hundred tokens and a few KiB of
+// output; one that needed far more was exceptional and is left to the
+// collector, so that a hundred idle encoders cost little.
+const (
+	keepTokens = 4 << 10
+	keepBytes  = 64 << 10
+)
+
+// Release ends the use of e: it may serve another object, so neither e
+// nor a slice it returned may be used afterwards. Calling it is optional.
+func (e *RawEncoder) Release() {
+	if e.b == nil {
+		return // released already
+	}
+	e.b, e.rec = nil, nil
+	if cap(e.toks) > keepTokens || cap(e.stack) > keepTokens || cap(e.keys) > keepTokens || cap(e.hashes) > keepTokens ||
+		cap(e.out) > keepBytes || cap(e.prefix)+cap(e.suffix) > keepBytes {
+		return
+	}
+	clear(e.keys[:cap(e.keys)]) // they point into records
+	rawEncoders.Put(e)
 }
 
 // Encode returns the message Messages and AppendEncode make of the record
@@ -138,7 +173,7 @@ func (e *RawEncoder) Encode(rec []byte) (data []byte, ok bool) {
 				return nil, false
 			}
 			s := rec[t.start:t.end]
-			if len(s) > 2 && s[1] >= '0' && s[1] <= '9' && ipPrefix.Match(s[1:len(s)-1]) {
+			if ipPrefixASCII(s[1 : len(s)-1]) {
 				ip = s
 			}
 			e.out = append(e.out, s...)

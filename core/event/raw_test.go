@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,6 +101,9 @@ func checkRaw(t *testing.T, rec []byte) bool {
 	t.Helper()
 	b, log := rawBuilder()
 	e := b.NewRawEncoder(rawKey, rawAccount)
+	// Released encoders serve the next records: the fuzz tests check
+	// that nothing of a record leaks into the next one's message.
+	defer e.Release()
 	v, err := pyjson.Unmarshal(rec)
 	got, ok := e.Encode(rec)
 	if err != nil || !ok {
@@ -370,4 +374,45 @@ func FuzzRawEncoderRecords(f *testing.F) {
 		rec := g.object(nil, 1+g.next()%8)
 		checkRaw(t, rec)
 	})
+}
+
+// TestRawEncoderReuse checks that a released encoder taken again for
+// another object writes that object's envelope.
+func TestRawEncoderReuse(t *testing.T) {
+	b, _ := rawBuilder()
+	rec := []byte(strings.Replace(benchRecord, `, "source": "cloudtrail"`, "", 1))
+	var prev []byte
+	for i, key := range []string{rawKey, "AWSLogs/999988887777/CloudTrail/eu-west-1/2024/11/20/x.json.gz", rawKey} {
+		e := b.NewRawEncoder(key, fmt.Sprint(i))
+		got, ok := e.Encode(rec)
+		if !ok {
+			t.Fatalf("object %d: Encode declined", i)
+		}
+		if !bytes.Contains(got, []byte(`"log_file": "`+key+`"`)) || !bytes.HasSuffix(got, []byte(fmt.Sprintf(`"aws_account_id": "%d", "source_ip_address": "203.0.113.10"}}`, i))) {
+			t.Fatalf("object %d: %s", i, got)
+		}
+		if bytes.Equal(got, prev) {
+			t.Fatalf("object %d: the previous object's message", i)
+		}
+		prev = bytes.Clone(got)
+		e.Release()
+	}
+}
+
+// TestRawEncoderReleaseBound checks that an encoder whose buffers grew
+// for one huge record is not kept for the next object.
+func TestRawEncoderReleaseBound(t *testing.T) {
+	b, _ := rawBuilder()
+	huge := []byte(`{"eventName": "` + strings.Repeat("x", 2*keepBytes) + `", "items": [` + strings.Repeat("1, ", 2*keepTokens) + `1]}`)
+	for range 10 {
+		e := b.NewRawEncoder(rawKey, rawAccount)
+		if cap(e.out) > keepBytes || cap(e.toks) > keepTokens {
+			t.Fatalf("a pooled encoder kept %d bytes and %d tokens", cap(e.out), cap(e.toks))
+		}
+		e.Encode(huge) // declined (larger than MaxEvent), after growing
+		if cap(e.out) <= keepBytes || cap(e.toks) <= keepTokens {
+			t.Fatalf("the buffers did not grow: %d bytes, %d tokens", cap(e.out), cap(e.toks))
+		}
+		e.Release()
+	}
 }

@@ -14,6 +14,38 @@ import (
 // match, Unicode digits, and the last two dots unescaped on purpose.
 var ipPrefix = regexp.MustCompile(`^\p{Nd}+\.\p{Nd}+.\p{Nd}+.\p{Nd}+`)
 
+// ipPrefixASCII is ipPrefix.Match for ASCII s, without the regexp
+// machinery the fast path would otherwise pay for each record.
+func ipPrefixASCII(s []byte) bool {
+	i := 0
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	return i > 0 && i < len(s) && s[i] == '.' && digitRuns(s[i+1:], 2)
+}
+
+// digitRuns reports whether s starts with k+1 runs of digits, each but
+// the first after any one character other than a newline. A digit may
+// be that character, hence the search over where a run ends; it ends at
+// once for the inputs met in practice.
+func digitRuns(s []byte, k int) bool {
+	n := 0
+	for n < len(s) && isDigit(s[n]) {
+		n++
+	}
+	if n == 0 || k == 0 {
+		return n > 0
+	}
+	for a := 1; a <= n && a < len(s); a++ {
+		if s[a] != '\n' && digitRuns(s[a+1:], k-1) {
+			return true
+		}
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
 func awsOf(msg *pyjson.Object) *pyjson.Object {
 	v, _ := msg.Get("aws")
 	return v.(*pyjson.Object)

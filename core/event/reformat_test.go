@@ -343,3 +343,37 @@ func TestGuardDutyReformat(t *testing.T) {
 		t.Errorf("len error: %v", err)
 	}
 }
+
+// FuzzIPPrefixASCII checks the fast path's matcher against the regexp.
+func FuzzIPPrefixASCII(f *testing.F) {
+	for _, s := range []string{"", "1", "1.2.3.4", "10.0.0.1x", "1.2345", "1.234", "1.2a3b4", "1.2\n3.4", "1..2.3", "a1.2.3.4",
+		"1.2.3", "123.456.789.012", "1.22222222222222222222", "1.2-3-4", "01.2 3 4", "1.2.3.\n4", "1.2.\n.4", "1.2a\n4"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				return // the regexp reads Unicode digits
+			}
+		}
+		if got, want := ipPrefixASCII([]byte(s)), ipPrefix.MatchString(s); got != want {
+			t.Fatalf("ipPrefixASCII(%q) = %v, the regexp says %v", s, got, want)
+		}
+	})
+}
+
+// BenchmarkIPPrefix compares the fast path's matcher with the regexp it
+// stands for, on a typical sourceIPAddress.
+func BenchmarkIPPrefix(b *testing.B) {
+	s := []byte("203.0.113.10")
+	b.Run("regexp", func(b *testing.B) {
+		for b.Loop() {
+			ipPrefix.Match(s)
+		}
+	})
+	b.Run("ascii", func(b *testing.B) {
+		for b.Loop() {
+			ipPrefixASCII(s)
+		}
+	})
+}

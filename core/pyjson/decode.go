@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -133,10 +134,33 @@ type Decoder struct {
 	pinned bool
 }
 
+// windowSize is the initial window of a Decoder reading a stream.
+const windowSize = 64 << 10
+
+// windows holds the windows of released Decoders: a worker decoding one
+// small object after another reuses one instead of allocating 64 KiB per
+// object. Only windows of the initial size return, so one that grew for a
+// large value is not kept.
+var windows = sync.Pool{New: func() any { b := make([]byte, windowSize); return &b }}
+
 // NewDecoder returns a Decoder reading from r.
 func NewDecoder(r io.Reader) *Decoder {
-	return &Decoder{r: r, buf: make([]byte, 0, 64<<10), start: -1}
+	return &Decoder{r: r, buf: (*windows.Get().(*[]byte))[:0], start: -1}
 }
+
+// Release ends the use of d: its window may serve another Decoder, so
+// neither d nor any slice it returned may be used afterwards. Calling it
+// is optional; a Decoder not released is collected as usual.
+func (d *Decoder) Release() {
+	if d.r != nil && cap(d.buf) == windowSize {
+		b := d.buf[:windowSize]
+		windows.Put(&b)
+	}
+	d.r, d.buf, d.pos, d.end = nil, nil, 0, 0
+	d.err = errReleased
+}
+
+var errReleased = errors.New("pyjson: use of a released Decoder")
 
 // NewDecoderBytes returns a Decoder over b; b is not modified.
 func NewDecoderBytes(b []byte) *Decoder {

@@ -232,3 +232,26 @@ func TestDeleteFunc(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseDropsGrownWindow checks that a window grown for a large
+// value is not kept for the next Decoder: memory stays bounded by what
+// one value needs, not by the largest value ever read.
+func TestReleaseDropsGrownWindow(t *testing.T) {
+	big := `["` + strings.Repeat("x", 3*windowSize) + `"]`
+	for range 3 {
+		d := NewDecoder(strings.NewReader(big))
+		if cap(d.buf) != windowSize {
+			t.Fatalf("a new Decoder's window is %d bytes, want %d", cap(d.buf), windowSize)
+		}
+		if _, err := d.Decode(); err != nil {
+			t.Fatal(err)
+		}
+		if cap(d.buf) <= windowSize {
+			t.Fatalf("the window did not grow (%d bytes)", cap(d.buf))
+		}
+		d.Release()
+		if _, err := d.Decode(); err == nil {
+			t.Fatal("a released Decoder decoded")
+		}
+	}
+}
