@@ -30,6 +30,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -120,8 +121,8 @@ func BenchmarkReference(b *testing.B) {
 			for round := 1; round <= rounds; round++ {
 				ours := runImpl(b, gw, ds, argv, exe, nil)
 				if os.Getenv(oursOnlyEnv) == "1" {
-					fmt.Printf("%sbench %s round %d: ours %.0f events/s (%.2fs, %.2fs CPU, peak RSS %.1f MB)\n",
-						ours.out, rb.name, round, ours.rate(), ours.wall.Seconds(), ours.cpu.Seconds(), float64(ours.rssKB)/1024)
+					fmt.Printf("%sbench %s round %d: ours %.0f events/s (%.2fs, %.2fs CPU, peak RSS %.1f MB); meanwhile versitygw %.2fs CPU, the bench's proxy and queue reader %.2fs\n",
+						ours.out, rb.name, round, ours.rate(), ours.wall.Seconds(), ours.cpu.Seconds(), float64(ours.rssKB)/1024, ours.gwCPU, ours.benchCPU)
 					continue
 				}
 				theirs := runImpl(b, gw, ds, argv, py, []string{filepath.Join(ref)})
@@ -131,6 +132,8 @@ func BenchmarkReference(b *testing.B) {
 					theirs.rate(), theirs.wall.Seconds(), float64(theirs.rssKB)/1024,
 					ours.rate(), ours.wall.Seconds(), float64(ours.rssKB)/1024,
 					ours.rate()/theirs.rate(), yesNo(same))
+				fmt.Printf("bench %s round %d: CPU seconds (%d CPUs): reference %.2f (versitygw %.2f, proxy and queue reader %.2f), ours %.2f (versitygw %.2f, proxy and queue reader %.2f)\n",
+					rb.name, round, runtime.NumCPU(), theirs.cpu.Seconds(), theirs.gwCPU, theirs.benchCPU, ours.cpu.Seconds(), ours.gwCPU, ours.benchCPU)
 				if rb.latency == 0 {
 					floor := queueRate(b, ours.sizes)
 					fmt.Printf("bench %s round %d: the queue alone carries %.0f events/s of these frames here (sendmmsg to a reader that hashes each): a ceiling of %.1fx the reference\n",
@@ -236,8 +239,11 @@ type implRun struct {
 	sizes   []int      // of every frame
 	wall    time.Duration
 	cpu     time.Duration // user+system
-	rssKB   int64
-	out     string
+	// CPU seconds the rest of the machine's bench spent meanwhile:
+	// versitygw, and this process (the latency proxy, the queue reader).
+	gwCPU, benchCPU float64
+	rssKB           int64
+	out             string
 }
 
 func (r implRun) rate() float64 { return float64(r.events) / r.wall.Seconds() }
@@ -309,6 +315,7 @@ func runImpl(b *testing.B, gw *fixture.Gateway, ds *dataset, argv []string, prog
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	gw0, self0 := gw.CPUSeconds(), processCPU()
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
@@ -327,6 +334,7 @@ func runImpl(b *testing.B, gw *fixture.Gateway, ds *dataset, argv []string, prog
 	sizes := slices.Clone(q.sizes)
 	q.mu.Unlock()
 	return implRun{events: int(q.events.Load()), digests: q.sorted(), sizes: sizes, wall: wall, rssKB: rssKB,
+		gwCPU: gw.CPUSeconds() - gw0, benchCPU: processCPU() - self0,
 		cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), out: out.String()}
 }
 
