@@ -44,8 +44,8 @@ import (
 // kept beyond it.
 const Retention = 500
 
-// bucketRun is the state of one bucket target's run.
-type bucketRun struct {
+// run is the state of one bucket target's run.
+type run struct {
 	t       config.Target
 	env     host.Env
 	log     logging.Logger
@@ -84,7 +84,7 @@ func Run(ctx context.Context, t config.Target, env host.Env) error {
 	if err := checkRegions(t.Regions); err != nil {
 		return err
 	}
-	r := &bucketRun{
+	r := &run{
 		t: t, env: env, log: env.Log, opts: env.Options,
 		lay:   layout.Layout{Kind: k, Bucket: t.Bucket, Prefix: t.Prefix, Suffix: t.Suffix, Org: t.OrganizationID},
 		out:   send.New(env.Sink, env.Log, nil),
@@ -132,7 +132,7 @@ func Run(ctx context.Context, t config.Target, env host.Env) error {
 }
 
 // connect builds the AWS clients (the script's constructor).
-func (r *bucketRun) connect(ctx context.Context) error {
+func (r *run) connect(ctx context.Context) error {
 	if !hasAWSConfig() {
 		r.log.Debug(2, "Generating default configuration for retries: mode standard - max_attempts 10")
 	}
@@ -148,7 +148,7 @@ func (r *bucketRun) connect(ctx context.Context) error {
 	return nil
 }
 
-func (r *bucketRun) openState(ctx context.Context) error {
+func (r *run) openState(ctx context.Context) error {
 	version := r.env.Version
 	if version == "" {
 		v, err := state.WazuhVersion(ctx, r.env.Home)
@@ -166,7 +166,7 @@ func (r *bucketRun) openState(ctx context.Context) error {
 }
 
 // preflight runs the checks the script made before iterating.
-func (r *bucketRun) preflight(ctx context.Context) error {
+func (r *run) preflight(ctx context.Context) error {
 	if r.lay.Kind.CheckAWSLogs {
 		out, err := r.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{
 			Bucket: aws.String(r.t.Bucket), Prefix: aws.String(r.t.Prefix + "AWSLogs"),
@@ -194,7 +194,7 @@ func (r *bucketRun) preflight(ctx context.Context) error {
 
 // checkBucket: the bucket must hold at least one folder under the prefix
 // (server access: anything at all).
-func (r *bucketRun) checkBucket(ctx context.Context) error {
+func (r *run) checkBucket(ctx context.Context) error {
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(r.t.Bucket), Prefix: aws.String(r.t.Prefix), Delimiter: aws.String("/")}
 	p := s3.NewListObjectsV2Paginator(r.s3, in)
 	for p.HasMorePages() {
@@ -215,7 +215,7 @@ func (r *bucketRun) checkBucket(ctx context.Context) error {
 	return host.Errorf(host.EmptyBucket, "No files were found in '%s'. No logs will be processed.", r.lay.BucketPath())
 }
 
-func (r *bucketRun) checkBucketErr(err error) error {
+func (r *run) checkBucketErr(err error) error {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
@@ -234,7 +234,7 @@ func (r *bucketRun) checkBucketErr(err error) error {
 }
 
 // listErr classifies listing failures inside the iteration.
-func (r *bucketRun) listErr(err error) error {
+func (r *run) listErr(err error) error {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
@@ -249,7 +249,7 @@ func (r *bucketRun) listErr(err error) error {
 
 // iterate walks accounts, regions and flow logs (or the single custom
 // listing) through the pipeline.
-func (r *bucketRun) iterate(ctx context.Context) error {
+func (r *run) iterate(ctx context.Context) error {
 	p := newPipeline(ctx, r)
 	return p.run(func(p *pipeline) error {
 		if !r.lay.Kind.Iterates() {
@@ -304,7 +304,7 @@ func (r *bucketRun) iterate(ctx context.Context) error {
 
 var twelveDigits = regexp.MustCompile(`^\d{12}$`)
 
-func (r *bucketRun) findAccounts(ctx context.Context) ([]string, error) {
+func (r *run) findAccounts(ctx context.Context) ([]string, error) {
 	base := r.lay.Base()
 	out, err := r.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(r.t.Bucket), Prefix: aws.String(base), Delimiter: aws.String("/")})
 	if err != nil {
@@ -323,7 +323,7 @@ func (r *bucketRun) findAccounts(ctx context.Context) ([]string, error) {
 	return accounts, nil
 }
 
-func (r *bucketRun) findRegions(ctx context.Context, account string) ([]string, error) {
+func (r *run) findRegions(ctx context.Context, account string) ([]string, error) {
 	var regions []string
 	p := s3.NewListObjectsV2Paginator(r.s3, &s3.ListObjectsV2Input{Bucket: aws.String(r.t.Bucket), Prefix: aws.String(r.lay.ServicePrefix(account)), Delimiter: aws.String("/")})
 	for p.HasMorePages() {
@@ -339,7 +339,7 @@ func (r *bucketRun) findRegions(ctx context.Context, account string) ([]string, 
 	return regions, nil
 }
 
-func (r *bucketRun) discoveryErr(op string, err error) error {
+func (r *run) discoveryErr(op string, err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
@@ -353,7 +353,7 @@ func (r *bucketRun) discoveryErr(op string, err error) error {
 	return r.listErr(err)
 }
 
-func (r *bucketRun) listFlowLogs(p *pipeline, account, region string) error {
+func (r *run) listFlowLogs(p *pipeline, account, region string) error {
 	ids, err := r.flowLogIDs(p.ctx, region)
 	if err != nil {
 		return err
@@ -370,7 +370,7 @@ func (r *bucketRun) listFlowLogs(p *pipeline, account, region string) error {
 
 // flowLogIDs lists the flow logs of region. Unlike the reference it
 // follows NextToken, so accounts with many flow logs lose none.
-func (r *bucketRun) flowLogIDs(ctx context.Context, region string) ([]string, error) {
+func (r *run) flowLogIDs(ctx context.Context, region string) ([]string, error) {
 	// A loop rather than ec2's paginator: the paginator takes the client
 	// as an interface, and a client held in an interface keeps all its
 	// methods in the executable once anything in it calls methods through
@@ -399,7 +399,7 @@ func (r *bucketRun) flowLogIDs(ctx context.Context, region string) ([]string, er
 }
 
 // noLogs prints the reference's "nothing to process" line of a unit.
-func (r *bucketRun) noLogs(u *unit) {
+func (r *run) noLogs(u *unit) {
 	switch {
 	case u.flowLog != "":
 		r.log.Debug(1, fmt.Sprintf("+++ No logs to process for %s flow log ID in bucket: %s/%s", u.flowLog, u.account, u.region))
@@ -412,7 +412,7 @@ func (r *bucketRun) noLogs(u *unit) {
 
 // startAfter is the StartAfter of u's listing (and the first key the
 // maintenance must keep).
-func (r *bucketRun) startAfter(u *unit) (layout.Start, error) {
+func (r *run) startAfter(u *unit) (layout.Start, error) {
 	last := ""
 	if !r.t.Reparse {
 		k, ok, err := r.table.LastKey(u.group, r.lay.LikePrefix(u.full))
@@ -447,7 +447,7 @@ func (r *bucketRun) startAfter(u *unit) (layout.Start, error) {
 }
 
 // listUnit lists one unit and queues its new objects, then its maintenance.
-func (r *bucketRun) listUnit(p *pipeline, u *unit) error {
+func (r *run) listUnit(p *pipeline, u *unit) error {
 	st, err := r.startAfter(u)
 	if err != nil {
 		return err
@@ -521,7 +521,7 @@ type listed struct {
 
 // listPage requests one page of a listing in the background; the channel
 // yields it. A listing runs at most one page ahead of its queueing.
-func (r *bucketRun) listPage(ctx context.Context, in *s3.ListObjectsV2Input) <-chan listed {
+func (r *run) listPage(ctx context.Context, in *s3.ListObjectsV2Input) <-chan listed {
 	c := make(chan listed, 1) // never blocks: an abandoned page is dropped
 	go func() {
 		var pg listed
@@ -538,7 +538,7 @@ func (r *bucketRun) listPage(ctx context.Context, in *s3.ListObjectsV2Input) <-c
 
 // configPage sorts a Config page by the date in its keys and keeps only
 // dates from only_logs_after on, as the reference does.
-func (r *bucketRun) configPage(contents []s3types.Object) ([]s3types.Object, error) {
+func (r *run) configPage(contents []s3types.Object) ([]s3types.Object, error) {
 	type dated struct {
 		o s3types.Object
 		d time.Time
@@ -567,7 +567,7 @@ func (r *bucketRun) configPage(contents []s3types.Object) ([]s3types.Object, err
 
 // candidate reports whether key passes the listing's filters that do not
 // depend on the database; otherPrefix, that it failed only the last one.
-func (r *bucketRun) candidate(u *unit, key string) (ok, otherPrefix bool) {
+func (r *run) candidate(u *unit, key string) (ok, otherPrefix bool) {
 	if key == "" || strings.HasSuffix(key, "/") {
 		return false, false
 	}
@@ -582,7 +582,7 @@ func (r *bucketRun) candidate(u *unit, key string) (ok, otherPrefix bool) {
 
 // processed looks up, in one query, which of a page's candidate objects
 // are recorded already.
-func (r *bucketRun) processed(u *unit, contents []s3types.Object) (map[string]bool, error) {
+func (r *run) processed(u *unit, contents []s3types.Object) (map[string]bool, error) {
 	keys := make([]string, 0, len(contents))
 	for _, c := range contents {
 		k := aws.ToString(c.Key)
@@ -602,7 +602,7 @@ func (r *bucketRun) processed(u *unit, contents []s3types.Object) (map[string]bo
 
 // wanted applies the per-object filters of the listing loop; done holds
 // the page's keys already recorded (processed).
-func (r *bucketRun) wanted(u *unit, c s3types.Object, done map[string]bool) bool {
+func (r *run) wanted(u *unit, c s3types.Object, done map[string]bool) bool {
 	key := aws.ToString(c.Key)
 	if ok, otherPrefix := r.candidate(u, key); !ok {
 		if otherPrefix {
@@ -627,7 +627,7 @@ func (r *bucketRun) wanted(u *unit, c s3types.Object, done map[string]bool) bool
 }
 
 // maintain trims u's rows once all its objects were recorded.
-func (r *bucketRun) maintain(u *unit) error {
+func (r *run) maintain(u *unit) error {
 	st, err := r.startAfter(u)
 	if err != nil {
 		return err

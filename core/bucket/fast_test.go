@@ -56,7 +56,7 @@ func TestDecodeBodyFastPath(t *testing.T) {
 	}
 
 	log := &logtest.Recorder{}
-	r := &bucketRun{
+	r := &run{
 		t:       config.Target{Bucket: "bkt"},
 		lay:     layout.Layout{Kind: k},
 		builder: &event.Builder{Type: "cloudtrail", Bucket: "bkt", Alias: "alias", Log: log},

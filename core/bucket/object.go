@@ -69,7 +69,7 @@ func (b *body) Read(p []byte) (int, error) {
 // process fetches, decodes and encodes one object (a worker's job).
 // A panic while decoding becomes the object's error, so the sender waiting
 // for the object is always released.
-func (r *bucketRun) process(ctx context.Context, o *object, budget *atomic.Int64) {
+func (r *run) process(ctx context.Context, o *object, budget *atomic.Int64) {
 	e := &emitter{ctx: ctx, o: o, limit: r.opts.ObjectBuffer, budget: budget, maxHeld: int64(r.opts.HeldBytes)}
 	var err error
 	defer func() {
@@ -91,7 +91,7 @@ func (r *bucketRun) process(ctx context.Context, o *object, budget *atomic.Int64
 // same ETag) and streamed to the sender. Decoding is deterministic, so the
 // second pass yields exactly the events the first one validated; a
 // failure of the second pass can only be a transport failure.
-func (r *bucketRun) fetch(ctx context.Context, o *object, e *emitter) error {
+func (r *run) fetch(ctx context.Context, o *object, e *emitter) error {
 	etag, err := r.decodeObject(ctx, o, "", r.log, r.builder, e)
 	if err != nil || !e.validating {
 		return err
@@ -118,7 +118,7 @@ func (r *bucketRun) fetch(ctx context.Context, o *object, e *emitter) error {
 
 // decodeObject reads the object (the version etag when it is set) and
 // passes its events to e. It returns the object's ETag.
-func (r *bucketRun) decodeObject(ctx context.Context, o *object, etag string, log logging.Logger, b *event.Builder, e *emitter) (string, error) {
+func (r *run) decodeObject(ctx context.Context, o *object, etag string, log logging.Logger, b *event.Builder, e *emitter) (string, error) {
 	in := &s3.GetObjectInput{Bucket: aws.String(r.t.Bucket), Key: aws.String(o.key)}
 	if etag != "" {
 		in.IfMatch = aws.String(etag)
@@ -149,7 +149,7 @@ func (r *bucketRun) decodeObject(ctx context.Context, o *object, etag string, lo
 	return aws.ToString(out.ETag), err
 }
 
-func (r *bucketRun) decodeBody(o *object, body io.Reader, log logging.Logger, b *event.Builder, e *emitter) error {
+func (r *run) decodeBody(o *object, body io.Reader, log logging.Logger, b *event.Builder, e *emitter) error {
 	text, err := decode.Open(o.key, body)
 	if err != nil {
 		return err
@@ -206,7 +206,7 @@ func (r *bucketRun) decodeBody(o *object, body io.Reader, log logging.Logger, b 
 const noDiscardLine = `+++ The "None" regex did not find a match in the "None" field. The event will be processed.`
 
 // warnTrimmed logs an event the emitter trimmed to fit the queue.
-func (r *bucketRun) warnTrimmed(m *pyjson.Object) {
+func (r *run) warnTrimmed(m *pyjson.Object) {
 	r.out.Trimmed("the object " + logFile(m))
 }
 
@@ -227,7 +227,7 @@ func logFile(m *pyjson.Object) string {
 
 // deliver sends an object's events, handles its failure, removes it when
 // asked, and records it (the sender's job, in listing order).
-func (r *bucketRun) deliver(ctx context.Context, o *object) error {
+func (r *run) deliver(ctx context.Context, o *object) error {
 	// A healthy socket never blocks, so Send alone would not notice a
 	// stop: check before each object. An object already started is
 	// finished when its events are held in memory, so a stop does not make

@@ -40,7 +40,7 @@ const batchBytes = 256 << 10
 
 // pipeline runs listing, fetches and the sender of one target run.
 type pipeline struct {
-	r       *bucketRun
+	r       *run
 	ctx     context.Context
 	cancel  context.CancelCauseFunc
 	order   chan *object // listing order, to the sender
@@ -54,7 +54,7 @@ type pipeline struct {
 // many connections to the endpoint.
 const maxFetches = awsclient.MaxConnsPerHost
 
-func newPipeline(ctx context.Context, r *bucketRun) *pipeline {
+func newPipeline(ctx context.Context, r *run) *pipeline {
 	ctx, cancel := context.WithCancelCause(ctx)
 	p := &pipeline{
 		r:      r,
