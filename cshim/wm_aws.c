@@ -273,7 +273,7 @@ static void wm_aws_log(int level, const char *tag, const char *msg) {
 
 /* A line with its origin in the library (aws_s3_set_log_at): ossec.log
  * then names the collector's source (core/bucket/object.go:NNN at
- * bucket.(*bucketRun).fetch()) instead of this callback. */
+ * bucket.(*run).fetch()) instead of this callback. */
 static void wm_aws_log_at(int level, const char *tag, const char *file, int line, const char *func, const char *msg) {
     (void)tag;
     switch (level) {

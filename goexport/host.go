@@ -66,7 +66,7 @@ const modulePath = "github.com/wazuh/aws-s3-go/"
 // origin is the code that logged the current line: the first caller
 // outside this method and the logging package, as a file relative to the
 // module ("core/bucket/bucket.go"), its line and function
-// ("bucket.(*bucketRun).preflight"), so an operator reading ossec.log sees which
+// ("bucket.(*run).preflight"), so an operator reading ossec.log sees which
 // part of the collector spoke rather than the shim's callback.
 func origin() (file string, line int, function string) {
 	var pcs [16]uintptr

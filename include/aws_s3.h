@@ -146,7 +146,7 @@ typedef int (*aws_s3_send_callback)(const char *location, const char *payload);
 /*
  * Log callback with the line's origin in the library: file relative to the
  * project ("core/bucket/object.go"), line, and function
- * ("bucket.(*bucketRun).fetch"), for hosts whose log lines name a source
+ * ("bucket.(*run).fetch"), for hosts whose log lines name a source
  * location (Wazuh's _mtinfo(tag, file, line, func, ...)). level and tag
  * as for aws_s3_log_callback; every string is valid only during the call.
  */
