@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -180,23 +179,26 @@ func TestTextTooLongForSocket(t *testing.T) {
 	}
 }
 
-// TestSocket sends through the queue socket to a datagram socket bound
-// like agentd's: the frame is the header and the event, byte for byte.
-func TestSocket(t *testing.T) {
-	dir, err := os.MkdirTemp("", "q")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "queue")
+// queue binds a datagram socket like agentd's queue and returns it with a
+// Socket sink connected to it; both are closed when t ends.
+func queue(t *testing.T) (*net.UnixConn, *sink.Socket) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "queue")
 	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	t.Cleanup(func() { conn.Close() })
 	conn.SetReadBuffer(1 << 20)
 	s := sink.NewSocket(path, nil)
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
+	return conn, s
+}
+
+// TestSocket sends through the queue socket to a datagram socket bound
+// like agentd's: the frame is the header and the event, byte for byte.
+func TestSocket(t *testing.T) {
+	conn, s := queue(t)
 	p := New(s, nil, nil)
 	m := message("big.json", strings.Repeat("y", 80000))
 	if err := p.Message(context.Background(), m, "the object big.json"); err != nil {
@@ -219,20 +221,7 @@ func TestSocket(t *testing.T) {
 // the send failure, counting only those before it; at debug level 3 each
 // event is logged just before it is sent, as Event logs it.
 func TestEvents(t *testing.T) {
-	dir, err := os.MkdirTemp("", "q")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "queue")
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetReadBuffer(1 << 20)
-	s := sink.NewSocket(path, nil)
-	defer s.Close()
+	conn, s := queue(t)
 	read := func(want ...string) {
 		t.Helper()
 		buf := make([]byte, 1<<17)
@@ -263,7 +252,7 @@ func TestEvents(t *testing.T) {
 	}
 
 	huge := bytes.Repeat([]byte("z"), 4<<20)
-	err = p.Events(context.Background(), [][]byte{[]byte(`{"c": 3}`), huge, []byte(`{"d": 4}`)})
+	err := p.Events(context.Background(), [][]byte{[]byte(`{"c": 3}`), huge, []byte(`{"d": 4}`)})
 	var se *Error
 	if !errors.As(err, &se) || !errors.Is(err, syscall.EMSGSIZE) {
 		t.Errorf("Events with an oversize datagram = %v, want a *send.Error with EMSGSIZE", err)
