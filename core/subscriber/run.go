@@ -284,22 +284,22 @@ func (r *run) handle(ctx context.Context, m sqstypes.Message, fl *inflight) erro
 	}
 	// Out of the heartbeat first: an extension racing the delete would
 	// only fail.
-	until := fl.settle(m)
+	h := fl.settle(m)
 	if err := r.delete(ctx, m); err != nil {
 		return err
 	}
-	r.lapsed(m, rts, until)
+	// SQS applied the delete before it answered: judged now.
+	r.lapsed(m, rts, h.lapse(time.Now()))
 	return nil
 }
 
-// lapsed warns when m was deleted after the time it could have become
-// visible again (the heartbeat's extensions failed or came late: SQS or the
-// network was too slow): another agent may then have received it and sent
-// the same events. SQS delivers at least once; this says when "more than
+// lapsed warns when m may have been visible to other consumers for over
+// before it was deleted (the heartbeat's extensions failed or were answered
+// late: SQS or the network was too slow): another agent may then have
+// received it and sent the same events. SQS delivers at least once; this says when "more than
 // once" may have happened, and for which objects.
-func (r *run) lapsed(m sqstypes.Message, rts []route, until time.Time) {
-	over := time.Since(until)
-	if until.IsZero() || over <= 0 {
+func (r *run) lapsed(m sqstypes.Message, rts []route, over time.Duration) {
+	if over <= 0 {
 		return
 	}
 	keys := make([]string, 0, min(len(rts), 3))
@@ -310,7 +310,7 @@ func (r *run) lapsed(m sqstypes.Message, rts []route, until time.Time) {
 	if len(rts) > len(keys) {
 		more = fmt.Sprintf(" and %d more", len(rts)-len(keys))
 	}
-	r.log.Warning(fmt.Sprintf("The visibility of the SQS message %s (objects %s%s) lapsed %.1f s before it was deleted: another agent may have received it and sent its events too.",
+	r.log.Warning(fmt.Sprintf("The SQS message %s (objects %s%s) may have been visible to other agents for %.1f s before it was deleted (its visibility was not extended in time): another agent may have received it and sent its events too.",
 		aws.ToString(m.MessageId), strings.Join(keys, ", "), more, over.Seconds()))
 }
 

@@ -305,7 +305,7 @@ func scaleOut(t *testing.T, m *moto, bin, proxy string, c scaleCase) {
 	// An agent that could not keep a message hidden in time (a starved
 	// queue answers the heartbeat late) says so, naming the objects: those
 	// alone may reach the survivors twice.
-	lapse := regexp.MustCompile(`WARNING: The visibility of the SQS message \S+ \(objects ([^)]*?)(?: and \d+ more)?\) lapsed`)
+	lapse := regexp.MustCompile(`WARNING: The SQS message \S+ \(objects ([^)]*?)(?: and \d+ more)?\) may have been visible to other agents`)
 	lapsed := map[string]bool{}
 	for _, cn := range cons {
 		for _, m := range lapse.FindAllStringSubmatch(cn.out.String(), -1) {

@@ -67,21 +67,29 @@ func (r *run) beat() time.Duration {
 }
 
 // inflight is the messages of one batch that are still being processed,
-// each with the earliest time it may become visible to other consumers
-// again. Safe for concurrent use.
+// with how long each is known to stay hidden from other consumers. Safe
+// for concurrent use.
 type inflight struct {
-	mu    sync.Mutex
-	msgs  map[string]sqstypes.Message // by MessageId
-	until map[string]time.Time        // by MessageId
+	mu     sync.Mutex
+	msgs   map[string]sqstypes.Message // by MessageId
+	hidden map[string]hidden           // by MessageId
+}
+
+// hidden is what this agent can prove about a message's invisibility:
+// until when it lasts at least, and the longest time it may have been
+// visible to other consumers meanwhile.
+type hidden struct {
+	until time.Time
+	gap   time.Duration
 }
 
 // newInflight returns the set of msgs, hidden from other consumers until
 // at least until.
 func newInflight(msgs []sqstypes.Message, until time.Time) *inflight {
-	f := &inflight{msgs: make(map[string]sqstypes.Message, len(msgs)), until: make(map[string]time.Time, len(msgs))}
+	f := &inflight{msgs: make(map[string]sqstypes.Message, len(msgs)), hidden: make(map[string]hidden, len(msgs))}
 	for _, m := range msgs {
 		id := aws.ToString(m.MessageId)
-		f.msgs[id], f.until[id] = m, until
+		f.msgs[id], f.hidden[id] = m, hidden{until: until}
 	}
 	return f
 }
@@ -90,28 +98,45 @@ func newInflight(msgs []sqstypes.Message, until time.Time) *inflight {
 // its visibility timeout and the queue's redrive policy).
 func (f *inflight) done(m sqstypes.Message) { f.settle(m) }
 
-// settle is done, returning until when m may have become visible again
-// (zero if m was not in the set).
-func (f *inflight) settle(m sqstypes.Message) time.Time {
+// settle is done, returning what is known of m's invisibility (zero if m
+// was not in the set).
+func (f *inflight) settle(m sqstypes.Message) hidden {
 	id := aws.ToString(m.MessageId)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	until := f.until[id]
+	h := f.hidden[id]
 	delete(f.msgs, id)
-	delete(f.until, id)
-	return until
+	delete(f.hidden, id)
+	return h
 }
 
-// extend records that msgs stay hidden until at least until.
-func (f *inflight) extend(msgs []sqstypes.Message, until time.Time) {
+// extend records that SQS extended the visibility of msgs to d by a call
+// sent at asked and answered at answered. SQS applied it somewhere in
+// between: it is certain to have kept a message hidden only when the
+// answer came before the message's previous deadline; otherwise the
+// message may have been visible until the answer.
+func (f *inflight) extend(msgs []sqstypes.Message, d time.Duration, asked, answered time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, m := range msgs {
 		id := aws.ToString(m.MessageId)
-		if _, ok := f.until[id]; ok {
-			f.until[id] = until
+		h, ok := f.hidden[id]
+		if !ok {
+			continue
 		}
+		h.gap = max(h.gap, answered.Sub(h.until))
+		h.until = asked.Add(d)
+		f.hidden[id] = h
 	}
+}
+
+// lapse is the longest time m may have been visible to other consumers
+// while this agent held it, judged at now: 0 if none.
+func (h hidden) lapse(now time.Time) time.Duration {
+	if h.until.IsZero() {
+		return 0
+	}
+	return max(h.gap, now.Sub(h.until), 0)
 }
 
 func (f *inflight) list() []sqstypes.Message {
@@ -142,7 +167,8 @@ func (r *run) heartbeat(ctx context.Context, f *inflight) {
 		}
 		if msgs := f.list(); len(msgs) > 0 {
 			asked := time.Now()
-			f.extend(r.changeVisibility(ctx, msgs, r.visibility, min(every, maxHeartbeatCall)), asked.Add(r.visibility))
+			changed := r.changeVisibility(ctx, msgs, r.visibility, min(every, maxHeartbeatCall))
+			f.extend(changed, r.visibility, asked, time.Now())
 		}
 	}
 }
