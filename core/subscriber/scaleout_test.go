@@ -281,6 +281,7 @@ func scaleOut(t *testing.T, m *moto, bin, proxy string, c scaleCase) {
 	})
 	token := regexp.MustCompile(`(?:o|slow)/\d{4}\.(?:log|gz|parquet)#\d`)
 	killed, survived := map[string]int{}, map[string]int{}
+	senders := map[string]map[int]bool{} // event → the surviving agents that sent it
 	for i, cn := range cons {
 		frames := cn.q.all()
 		count := survived
@@ -294,6 +295,12 @@ func scaleOut(t *testing.T, m *moto, bin, proxy string, c scaleCase) {
 				t.Fatalf("agent %d sent an unexpected event: %s", i, f)
 			}
 			count[tok]++
+			if i > 0 {
+				if senders[tok] == nil {
+					senders[tok] = map[int]bool{}
+				}
+				senders[tok][i] = true
+			}
 			// An object's events are contiguous at the socket.
 			key := tok[:strings.IndexByte(tok, '#')]
 			if p, ok := last[key]; ok && p != n-1 {
@@ -314,13 +321,23 @@ func scaleOut(t *testing.T, m *moto, bin, proxy string, c scaleCase) {
 			}
 		}
 	}
-	dupObjects, lapsedDups := map[string]bool{}, map[string]bool{}
+	// moto's ReceiveMessage checks that a message is visible and marks it
+	// received without a lock (moto/sqs/models.py receive_message), so two
+	// concurrent long polls can both get it; real standard queues also
+	// deliver twice, rarely. A few objects sent once by each of two
+	// survivors without a warning are that, and are reported; more would
+	// be the heartbeat failing.
+	const maxDoubleDeliveries = 2
+	dupObjects, lapsedDups, doubled := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for tok := range want {
+		key := tok[:strings.IndexByte(tok, '#')]
 		switch {
 		case killed[tok]+survived[tok] == 0:
 			t.Errorf("event %s never arrived", tok)
-		case survived[tok] == 2 && killed[tok] == 0 && lapsed[tok[:strings.IndexByte(tok, '#')]]:
-			lapsedDups[tok[:strings.IndexByte(tok, '#')]] = true
+		case survived[tok] == 2 && killed[tok] == 0 && lapsed[key]:
+			lapsedDups[key] = true
+		case survived[tok] == 2 && killed[tok] == 0 && len(senders[tok]) == 2:
+			doubled[key] = true
 		case survived[tok] > 1 || killed[tok] > 1:
 			t.Errorf("event %s arrived %d times at the surviving agents, %d at the killed one", tok, survived[tok], killed[tok])
 		case killed[tok] == 1 && survived[tok] == 1:
@@ -332,8 +349,11 @@ func scaleOut(t *testing.T, m *moto, bin, proxy string, c scaleCase) {
 	if len(dupObjects) > MaxMessages {
 		t.Errorf("%d objects sent twice, more than one batch (%d): %v", len(dupObjects), MaxMessages, dupObjects)
 	}
-	t.Logf("%s: %d events; the killed agent sent %d, the survivors %d; %d objects resent after the kill; %d sent twice after a reported lapse %v",
-		c.typ, len(want), len(killed), len(survived), len(dupObjects), len(lapsedDups), lapsedDups)
+	if len(doubled) > maxDoubleDeliveries {
+		t.Errorf("%d objects sent by two surviving agents with no lapse reported, more than SQS's rare double delivery (%d): %v", len(doubled), maxDoubleDeliveries, doubled)
+	}
+	t.Logf("%s: %d events; the killed agent sent %d, the survivors %d; %d objects resent after the kill; %d sent twice after a reported lapse %v; %d delivered twice by SQS %v",
+		c.typ, len(want), len(killed), len(survived), len(dupObjects), len(lapsedDups), lapsedDups, len(doubled), doubled)
 
 	// The queue is drained and nothing went to the dead-letter queue.
 	for _, u := range []string{qurl, dlq} {
