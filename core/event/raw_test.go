@@ -276,6 +276,42 @@ func BenchmarkRawEncodeTokens(b *testing.B) {
 	}
 }
 
+// BenchmarkCheckEncode is a CloudTrail document of 500 records checked
+// and encoded: by a second scan of each record (scan) or from the tokens
+// the check made (tokens).
+func BenchmarkCheckEncode(b *testing.B) {
+	rec := benchRecord[:strings.LastIndex(benchRecord, `, "source"`)] + "}"
+	doc := []byte(`{"Records":[` + strings.Repeat(rec+",", 499) + rec + `]}`)
+	bl := &Builder{Type: "cloudtrail", Bucket: "wazuh-cloudtrail-logs"}
+	e := bl.NewRawEncoder(rawKey, rawAccount)
+	b.Run("scan", func(b *testing.B) {
+		b.SetBytes(int64(len(doc)))
+		for b.Loop() {
+			if _, err := pyjson.NewDecoder(bytes.NewReader(doc)).DecodeStreamingRaw("Records", func(r []byte) error {
+				if _, ok := e.Encode(r); !ok {
+					b.Fatal("fell back")
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("tokens", func(b *testing.B) {
+		b.SetBytes(int64(len(doc)))
+		for b.Loop() {
+			if _, err := pyjson.NewDecoder(bytes.NewReader(doc)).DecodeStreamingTokens("Records", e.Tokens(), func(r []byte, t []pyjson.Token) error {
+				if _, ok := e.EncodeTokens(r, t); !ok {
+					b.Fatal("fell back")
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 func BenchmarkTreeEncode(b *testing.B) {
 	rec := []byte(benchRecord[:strings.LastIndex(benchRecord, `, "source"`)] + "}")
 	bl := &Builder{Type: "cloudtrail", Bucket: "wazuh-cloudtrail-logs"}
