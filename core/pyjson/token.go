@@ -18,7 +18,8 @@ const (
 
 // Token is one value of an element DecodeStreamingTokens checked, in
 // document order; an object's children are its keys and values,
-// alternately.
+// alternately. Offsets are int32 to keep tokens small: they are right
+// only for elements under 2 GiB, far above the default MaxValueBytes.
 type Token struct {
 	Kind       TokenKind
 	Start, End int32 // the value's bytes, from the element's first byte
