@@ -163,8 +163,9 @@ func (r *run) decodeBody(o *object, body io.Reader, log logging.Logger, b *event
 			// The emitter copies each message: nothing refers to enc's
 			// buffers once Events returns.
 			defer enc.Release()
-			opts.Raw = func(rec []byte) (bool, error) {
-				data, ok := enc.Encode(rec)
+			opts.Tokens = enc.Tokens()
+			opts.RawTokens = func(rec []byte, toks []pyjson.Token) (bool, error) {
+				data, ok := enc.EncodeTokens(rec, toks)
 				if !ok {
 					return false, nil
 				}

@@ -110,6 +110,12 @@ type Options struct {
 	// error from Raw is returned as emit's are. The slice is valid only
 	// during the call.
 	Raw func(record []byte) (handled bool, err error)
+	// RawTokens is Raw for a caller that also needs each record's tokens:
+	// the decoder makes them while it checks the record
+	// (pyjson.Decoder.DecodeStreamingTokens), starting in the space of
+	// Tokens. When set, Raw is not used.
+	RawTokens func(record []byte, toks []pyjson.Token) (handled bool, err error)
+	Tokens    []pyjson.Token
 }
 
 // Default limits. No AWS log comes near them: AWS caps a CloudTrail

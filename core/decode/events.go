@@ -48,15 +48,24 @@ func Events(typ, key string, text io.Reader, opt Options, emit func(*pyjson.Obje
 	switch k.Parser {
 	case kind.ParseRecords:
 		wholeRead = true
-		var raw rawFunc
-		if opt.Raw != nil {
-			raw = func(rec []byte) (bool, error) {
+		var raw *rawHook
+		switch {
+		case opt.RawTokens != nil:
+			raw = &rawHook{tokens: true, toks: opt.Tokens, fn: func(rec []byte, toks []pyjson.Token) (bool, error) {
+				handled, err := opt.RawTokens(rec, toks)
+				if err != nil {
+					return false, &emitError{err}
+				}
+				return handled, nil
+			}}
+		case opt.Raw != nil:
+			raw = &rawHook{fn: func(rec []byte, _ []pyjson.Token) (bool, error) {
 				handled, err := opt.Raw(rec)
 				if err != nil {
 					return false, &emitError{err}
 				}
 				return handled, nil
-			}
+			}}
 		}
 		err = parseAWSLogs(text, k.Records, k.Source, opt.Limits, raw, wrapped)
 	case kind.ParseVPC:

@@ -33,8 +33,8 @@ func BenchmarkSmallObjects(b *testing.B) {
 		}
 		enc := bl.NewRawEncoder(key, "111122223333")
 		n := 0
-		opts := decode.Options{Raw: func(rec []byte) (bool, error) {
-			_, ok := enc.Encode(rec)
+		opts := decode.Options{Tokens: enc.Tokens(), RawTokens: func(rec []byte, toks []pyjson.Token) (bool, error) {
+			_, ok := enc.EncodeTokens(rec, toks)
 			n++
 			return ok, nil
 		}}

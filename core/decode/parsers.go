@@ -19,14 +19,19 @@ import (
 
 type emitFunc = func(*pyjson.Object) error
 
-// rawFunc is Options.Raw with its error wrapped as emit's.
-type rawFunc = func(record []byte) (handled bool, err error)
+// rawHook is Options.Raw or Options.RawTokens, its error wrapped as
+// emit's; toks is nil for Raw.
+type rawHook struct {
+	fn     func(record []byte, toks []pyjson.Token) (handled bool, err error)
+	tokens bool
+	toks   []pyjson.Token // space for the tokens
+}
 
 // parseAWSLogs reads a CloudTrail or Config document: json.load, then, if
 // the top level has field, dict(x, source=source) for each x in it. With
 // raw set, each element's text goes to raw first; the elements it does not
 // handle are decoded from that text, with the same limits.
-func parseAWSLogs(text io.Reader, field, source string, lim Limits, raw rawFunc, emit emitFunc) error {
+func parseAWSLogs(text io.Reader, field, source string, lim Limits, raw *rawHook, emit emitFunc) error {
 	d := pyjson.NewDecoder(text)
 	defer d.Release()
 	d.Limits = lim.JSON()
@@ -43,8 +48,8 @@ func parseAWSLogs(text io.Reader, field, source string, lim Limits, raw rawFunc,
 	if raw == nil {
 		top, err = d.DecodeStreaming(field, elem)
 	} else {
-		top, err = d.DecodeStreamingRaw(field, func(rec []byte) error {
-			handled, err := raw(rec)
+		record := func(rec []byte, toks []pyjson.Token) error {
+			handled, err := raw.fn(rec, toks)
 			if err != nil || handled {
 				return err
 			}
@@ -56,7 +61,12 @@ func parseAWSLogs(text io.Reader, field, source string, lim Limits, raw rawFunc,
 				return fmt.Errorf("decode: record checked but not decoded: %w", err)
 			}
 			return elem(v)
-		})
+		}
+		if raw.tokens {
+			top, err = d.DecodeStreamingTokens(field, raw.toks, record)
+		} else {
+			top, err = d.DecodeStreamingRaw(field, func(rec []byte) error { return record(rec, nil) })
+		}
 	}
 	if err != nil {
 		return jsonErr(err)

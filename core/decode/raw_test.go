@@ -31,8 +31,38 @@ func compareRaw(t *testing.T, typ, doc string, lim Limits) {
 			p.err = err.Error()
 		}
 	}
-	var want, got parsed
+	var want parsed
 	parse(nil, &want)
+	for _, tokens := range []bool{false, true} {
+		compareHook(t, typ, doc, lim, tokens, want)
+	}
+}
+
+// compareHook is compareRaw's run with a hook: Raw, or RawTokens whose
+// tokens must span each record.
+func compareHook(t *testing.T, typ, doc string, lim Limits, tokens bool, want parsed) {
+	t.Helper()
+	parse := func(raw func([]byte) (bool, error), p *parsed) {
+		opt := Options{Limits: lim, Raw: raw}
+		if tokens {
+			opt.Raw = nil
+			opt.RawTokens = func(rec []byte, toks []pyjson.Token) (bool, error) {
+				top := toks[0]
+				if top.Start != 0 || int(top.End) != len(rec) || (top.Kind == pyjson.TokenObject || top.Kind == pyjson.TokenArray) && int(top.Next) != len(toks) {
+					t.Fatalf("tokens %v do not span %q", toks, rec)
+				}
+				return raw(rec)
+			}
+		}
+		err := Events(typ, "a.json", strings.NewReader(doc), opt, func(o *pyjson.Object) error {
+			p.events = append(p.events, string(pyjson.Marshal(o)))
+			return nil
+		})
+		if err != nil {
+			p.err = err.Error()
+		}
+	}
+	var got parsed
 	n := 0
 	parse(func(rec []byte) (bool, error) {
 		n++
@@ -52,7 +82,7 @@ func compareRaw(t *testing.T, typ, doc string, lim Limits) {
 		return true, nil
 	}, &got)
 	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("%s %.60q limits %v:\n got %q\nwant %q", typ, doc, lim, got, want)
+		t.Fatalf("%s %.60q limits %v tokens %v:\n got %q\nwant %q", typ, doc, lim, tokens, got, want)
 	}
 }
 

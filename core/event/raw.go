@@ -36,28 +36,24 @@ var rawRules = map[kind.Reformat]rawRule{
 	kind.ReformatCloudTrail: {cloudTrail: true},
 }
 
-type tokKind uint8
-
-const (
-	tNull tokKind = iota
-	tTrue
-	tFalse
-	tInt    // an integer other than -0: printed as read
-	tNumber // -0, a float, NaN or ±Infinity: printed by pyjson
-	tPlain  // a string of printable ASCII without '\\': printed as read
-	tString // any other string: decoded and encoded again
-	tObject
-	tArray
+// The tokens are pyjson's, so that the decoder that checks a record can
+// make them on the way (pyjson.Decoder.DecodeStreamingTokens).
+type (
+	token   = pyjson.Token
+	tokKind = pyjson.TokenKind
 )
 
-// token is one value of the record. An object's children are its keys
-// and values, alternately.
-type token struct {
-	kind       tokKind
-	start, end int32 // the value's bytes in the record
-	n          int32 // containers: children
-	next       int32 // containers: the token after the last child
-}
+const (
+	tNull   = pyjson.TokenNull
+	tTrue   = pyjson.TokenTrue
+	tFalse  = pyjson.TokenFalse
+	tInt    = pyjson.TokenInt
+	tNumber = pyjson.TokenNumber
+	tPlain  = pyjson.TokenPlain
+	tString = pyjson.TokenString
+	tObject = pyjson.TokenObject
+	tArray  = pyjson.TokenArray
+)
 
 // A RawEncoder writes the messages of one object's records from their
 // JSON text. It is not safe for concurrent use.
@@ -145,13 +141,41 @@ func (e *RawEncoder) Release() {
 // the next call. Encode logs nothing: after a success the caller logs
 // what precedes Messages, then calls LogReformat.
 func (e *RawEncoder) Encode(rec []byte) (data []byte, ok bool) {
-	if len(rec) > math.MaxInt32 || !e.tokenize(rec) || e.toks[0].kind != tObject {
+	if len(rec) > math.MaxInt32 || !e.tokenize(rec) {
 		return nil, false
 	}
-	e.rec = rec
+	return e.encode()
+}
+
+// EncodeTokens is Encode for a record whose tokens pyjson made while it
+// checked it (pyjson.Decoder.DecodeStreamingTokens), which spares a
+// second scan of its text. The encoder keeps toks as the space Tokens
+// returns next.
+func (e *RawEncoder) EncodeTokens(rec []byte, toks []pyjson.Token) (data []byte, ok bool) {
+	if len(rec) > math.MaxInt32 || len(toks) == 0 {
+		return nil, false
+	}
+	e.rec, e.toks, e.failed = rec, toks, false
+	if !e.uniqueObjects() {
+		return nil, false
+	}
+	return e.encode()
+}
+
+// Tokens returns space for the tokens of the next records, to pass to
+// pyjson.Decoder.DecodeStreamingTokens: what grew for one object serves
+// the next.
+func (e *RawEncoder) Tokens() []pyjson.Token { return e.toks[:0] }
+
+// encode writes the message of the record in e.rec and e.toks.
+func (e *RawEncoder) encode() (data []byte, ok bool) {
+	if e.toks[0].Kind != tObject {
+		return nil, false
+	}
+	rec := e.rec
 	e.out = append(e.out[:0], e.prefix...)
 	var ip []byte
-	for k := int32(1); k < e.toks[0].next; {
+	for k := int32(1); k < e.toks[0].Next; {
 		v := k + 1
 		next := e.skip(v)
 		key := e.key(k)
@@ -160,32 +184,32 @@ func (e *RawEncoder) Encode(rec []byte) (data []byte, ok bool) {
 		case "log_info", "aws_account_id", "source", "source_ip_address":
 			return nil, false // replaced or added by the envelope
 		}
-		if t.kind == tNull {
+		if t.Kind == tNull {
 			k = next
 			continue // the envelope skips null members
 		}
 		e.out = append(e.appendKey(e.out, k), ": "...)
 		switch string(key) {
 		case "sourceIPAddress":
-			if t.kind != tPlain {
+			if t.Kind != tPlain {
 				// Not a string (TypeError), or one the pattern would
 				// have to read as Unicode.
 				return nil, false
 			}
-			s := rec[t.start:t.end]
+			s := rec[t.Start:t.End]
 			if ipPrefixASCII(s[1 : len(s)-1]) {
 				ip = s
 			}
 			e.out = append(e.out, s...)
 		case "tags":
 			switch {
-			case t.kind == tObject:
+			case t.Kind == tObject:
 				e.member(v)
-			case t.kind == tArray && t.n == 1 && e.toks[v+1].kind == tObject:
+			case t.Kind == tArray && t.N == 1 && e.toks[v+1].Kind == tObject:
 				e.value(v + 1)
 			default:
 				e.out = append(e.out, `{"value": `...)
-				if t.kind == tArray && t.n == 1 {
+				if t.Kind == tArray && t.N == 1 {
 					v++
 				}
 				e.value(v)
@@ -198,7 +222,7 @@ func (e *RawEncoder) Encode(rec []byte) (data []byte, ok bool) {
 			}
 			params := string(key) == "requestParameters"
 			switch {
-			case t.kind == tObject:
+			case t.Kind == tObject:
 				if params {
 					if !e.params(v) {
 						return nil, false
@@ -206,7 +230,7 @@ func (e *RawEncoder) Encode(rec []byte) (data []byte, ok bool) {
 				} else {
 					e.object(v)
 				}
-			case t.kind == tArray && t.n == 1 && e.toks[v+1].kind == tObject:
+			case t.Kind == tArray && t.N == 1 && e.toks[v+1].Kind == tObject:
 				if params && e.has(v+1, "disableApiTermination") {
 					return nil, false
 				}
@@ -242,8 +266,8 @@ func (e *RawEncoder) LogReformat() {
 
 // skip returns the token after the value at i.
 func (e *RawEncoder) skip(i int32) int32 {
-	if k := e.toks[i].kind; k == tObject || k == tArray {
-		return e.toks[i].next
+	if k := e.toks[i].Kind; k == tObject || k == tArray {
+		return e.toks[i].Next
 	}
 	return i + 1
 }
@@ -252,14 +276,14 @@ func (e *RawEncoder) skip(i int32) int32 {
 // each time.
 func (e *RawEncoder) key(i int32) []byte {
 	t := e.toks[i]
-	if t.kind == tPlain {
-		return e.rec[t.start+1 : t.end-1]
+	if t.Kind == tPlain {
+		return e.rec[t.Start+1 : t.End-1]
 	}
-	if t.kind != tString {
+	if t.Kind != tString {
 		e.failed = true
 		return nil
 	}
-	s, err := pyjson.UnquoteString(e.rec[t.start:t.end])
+	s, err := pyjson.UnquoteString(e.rec[t.Start:t.End])
 	if err != nil {
 		e.failed = true
 	}
@@ -268,15 +292,15 @@ func (e *RawEncoder) key(i int32) []byte {
 
 func (e *RawEncoder) appendKey(dst []byte, i int32) []byte {
 	t := e.toks[i]
-	if t.kind == tPlain {
-		return append(dst, e.rec[t.start:t.end]...)
+	if t.Kind == tPlain {
+		return append(dst, e.rec[t.Start:t.End]...)
 	}
 	return pyjson.AppendString(dst, string(e.key(i)))
 }
 
 // has reports whether the object at i has the member name.
 func (e *RawEncoder) has(i int32, name string) bool {
-	for k := i + 1; k < e.toks[i].next; k = e.skip(k + 1) {
+	for k := i + 1; k < e.toks[i].Next; k = e.skip(k + 1) {
 		if string(e.key(k)) == name {
 			return true
 		}
@@ -289,9 +313,9 @@ func (e *RawEncoder) has(i int32, name string) bool {
 // does not visit further; objects are pruned and flattened.
 func (e *RawEncoder) member(v int32) {
 	switch t := e.toks[v]; {
-	case t.kind == tArray && t.n == 1:
+	case t.Kind == tArray && t.N == 1:
 		e.value(v + 1)
-	case t.kind == tObject:
+	case t.Kind == tObject:
 		e.object(v)
 	default:
 		e.value(v)
@@ -303,10 +327,10 @@ func (e *RawEncoder) member(v int32) {
 func (e *RawEncoder) object(i int32) {
 	e.out = append(e.out, '{')
 	first := true
-	for k := i + 1; k < e.toks[i].next; {
+	for k := i + 1; k < e.toks[i].Next; {
 		v := k + 1
 		next := e.skip(v)
-		if e.toks[v].kind != tNull {
+		if e.toks[v].Kind != tNull {
 			if !first {
 				e.out = append(e.out, ", "...)
 			}
@@ -325,11 +349,11 @@ func (e *RawEncoder) object(i int32) {
 func (e *RawEncoder) params(i int32) bool {
 	e.out = append(e.out, '{')
 	first := true
-	for k := i + 1; k < e.toks[i].next; {
+	for k := i + 1; k < e.toks[i].Next; {
 		v := k + 1
 		next := e.skip(v)
 		t := e.toks[v]
-		if t.kind != tNull {
+		if t.Kind != tNull {
 			if !first {
 				e.out = append(e.out, ", "...)
 			}
@@ -338,19 +362,19 @@ func (e *RawEncoder) params(i int32) bool {
 			if string(e.key(k)) != "disableApiTermination" {
 				e.member(v)
 			} else {
-				flat := t.kind == tArray && t.n == 1
+				flat := t.Kind == tArray && t.N == 1
 				if flat {
 					v++ // flattened first, and not visited further
 					t = e.toks[v]
 				}
 				switch {
-				case t.kind == tTrue || t.kind == tFalse:
+				case t.Kind == tTrue || t.Kind == tFalse:
 					e.out = append(e.out, `{"value": `...)
 					e.value(v)
 					e.out = append(e.out, '}')
-				case t.kind == tObject && flat:
+				case t.Kind == tObject && flat:
 					e.value(v)
-				case t.kind == tObject:
+				case t.Kind == tObject:
 					e.object(v)
 				default:
 					return false
@@ -366,7 +390,7 @@ func (e *RawEncoder) params(i int32) bool {
 // value writes the value at i as json.dumps does.
 func (e *RawEncoder) value(i int32) {
 	t := e.toks[i]
-	switch t.kind {
+	switch t.Kind {
 	case tNull:
 		e.out = append(e.out, "null"...)
 	case tTrue:
@@ -374,18 +398,18 @@ func (e *RawEncoder) value(i int32) {
 	case tFalse:
 		e.out = append(e.out, "false"...)
 	case tInt, tPlain:
-		e.out = append(e.out, e.rec[t.start:t.end]...)
+		e.out = append(e.out, e.rec[t.Start:t.End]...)
 	case tNumber:
-		e.out = pyjson.AppendValue(e.out, pyjson.Number(e.rec[t.start:t.end]))
+		e.out = pyjson.AppendValue(e.out, pyjson.Number(e.rec[t.Start:t.End]))
 	case tString:
-		s, err := pyjson.UnquoteString(e.rec[t.start:t.end])
+		s, err := pyjson.UnquoteString(e.rec[t.Start:t.End])
 		if err != nil {
 			e.failed = true
 		}
 		e.out = pyjson.AppendString(e.out, s)
 	case tObject:
 		e.out = append(e.out, '{')
-		for k := i + 1; k < t.next; {
+		for k := i + 1; k < t.Next; {
 			if k > i+1 {
 				e.out = append(e.out, ", "...)
 			}
@@ -396,7 +420,7 @@ func (e *RawEncoder) value(i int32) {
 		e.out = append(e.out, '}')
 	case tArray:
 		e.out = append(e.out, '[')
-		for k := i + 1; k < t.next; k = e.skip(k) {
+		for k := i + 1; k < t.Next; k = e.skip(k) {
 			if k > i+1 {
 				e.out = append(e.out, ", "...)
 			}
@@ -414,11 +438,14 @@ func (e *RawEncoder) tokenize(rec []byte) bool {
 	e.failed = false
 	var ok bool
 	e.toks, e.stack, ok = scan(rec, e.toks[:0], e.stack[:0])
-	if !ok {
-		return false
-	}
+	return ok && e.uniqueObjects()
+}
+
+// uniqueObjects reports whether no object of the record has a repeated
+// key, and every key decodes.
+func (e *RawEncoder) uniqueObjects() bool {
 	for i, t := range e.toks {
-		if t.kind == tObject && t.n > 2 && !e.uniqueKeys(int32(i)) {
+		if t.Kind == tObject && t.N > 2 && !e.uniqueKeys(int32(i)) {
 			return false
 		}
 	}
@@ -442,11 +469,11 @@ func scan(rec []byte, toks []token, stack []int32) ([]token, []int32, bool) {
 			}
 			o := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			if (c == '}') != (toks[o].kind == tObject) || c == '}' && toks[o].n%2 != 0 {
+			if (c == '}') != (toks[o].Kind == tObject) || c == '}' && toks[o].N%2 != 0 {
 				return toks, stack, false
 			}
-			toks[o].end = int32(i + 1)
-			toks[o].next = int32(len(toks))
+			toks[o].End = int32(i + 1)
+			toks[o].Next = int32(len(toks))
 			i++
 			continue
 		case c == '{' || c == '[':
@@ -490,14 +517,14 @@ func scan(rec []byte, toks []token, stack []int32) ([]token, []int32, bool) {
 		}
 		if n := len(stack); n > 0 {
 			p := &toks[stack[n-1]]
-			if p.kind == tObject && p.n%2 == 0 && kind != tPlain && kind != tString {
+			if p.Kind == tObject && p.N%2 == 0 && kind != tPlain && kind != tString {
 				return toks, stack, false // a key that is not a string
 			}
-			p.n++
+			p.N++
 		} else if len(toks) > 0 {
 			return toks, stack, false // a second top-level value
 		}
-		toks = append(toks, token{kind: kind, start: int32(start), end: int32(i)})
+		toks = append(toks, token{Kind: kind, Start: int32(start), End: int32(i)})
 		if kind == tObject || kind == tArray {
 			stack = append(stack, int32(len(toks)-1))
 		}
@@ -537,8 +564,8 @@ func scanString(rec []byte, i int) (kind tokKind, end int, ok bool) {
 // uniqueKeys reports whether the object at o has no repeated key.
 func (e *RawEncoder) uniqueKeys(o int32) bool {
 	e.keys = e.keys[:0]
-	for k := o + 1; k < e.toks[o].next; k = e.skip(k + 1) {
-		if k+1 >= e.toks[o].next {
+	for k := o + 1; k < e.toks[o].Next; k = e.skip(k + 1) {
+		if k+1 >= e.toks[o].Next {
 			return false // a key without a value
 		}
 		e.keys = append(e.keys, e.key(k))

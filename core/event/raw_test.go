@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -88,6 +89,31 @@ func rawSeeds(t testing.TB) [][]byte {
 	return append(out, []byte(benchRecord))
 }
 
+// sameTokens checks that the tokens the decoder makes of rec, a valid
+// JSON value, are those of the encoder's own scan, and that EncodeTokens
+// gives what Encode gave: got, ok.
+func sameTokens(t *testing.T, e *RawEncoder, rec, got []byte, ok bool) {
+	t.Helper()
+	doc := append(append([]byte(`{"Records":[`), rec...), "]}"...)
+	var raw []byte
+	var toks []pyjson.Token
+	if _, err := pyjson.NewDecoderBytes(doc).DecodeStreamingTokens("Records", e.Tokens(), func(r []byte, tk []pyjson.Token) error {
+		raw, toks = r, slices.Clone(tk)
+		return nil
+	}); err != nil || raw == nil {
+		t.Fatalf("DecodeStreamingTokens of %q: %v", doc, err)
+	}
+	if bytes.Equal(raw, rec) {
+		if want, _, scanned := scan(rec, nil, nil); scanned && !slices.Equal(toks, want) {
+			t.Fatalf("tokens of %q:\ndecoder %v\nscan    %v", rec, toks, want)
+		}
+	}
+	got2, ok2 := e.EncodeTokens(raw, toks)
+	if ok2 != ok || !bytes.Equal(got2, got) {
+		t.Fatalf("record %q: EncodeTokens = %q, %v; Encode = %q, %v", rec, got2, ok2, got, ok)
+	}
+}
+
 func rawBuilder() (*Builder, *recLog) {
 	log := &recLog{level: 3}
 	return &Builder{Type: "cloudtrail", Bucket: "wazuh-cloudtrail-logs", Alias: "prod", Log: log}, log
@@ -106,10 +132,13 @@ func checkRaw(t *testing.T, rec []byte) bool {
 	defer e.Release()
 	v, err := pyjson.Unmarshal(rec)
 	got, ok := e.Encode(rec)
+	got = bytes.Clone(got)
+	if err == nil {
+		sameTokens(t, e, rec, got, ok)
+	}
 	if err != nil || !ok {
 		return false
 	}
-	got = bytes.Clone(got)
 	if len(log.lines) != 0 {
 		t.Fatalf("Encode logged %q", log.lines)
 	}
@@ -224,6 +253,63 @@ func BenchmarkRawEncode(b *testing.B) {
 			b.Fatal("fell back")
 		}
 	}
+}
+
+// BenchmarkRawEncodeTokens is BenchmarkRawEncode with the tokens the
+// decoder made while checking the record: the encoder's share of the
+// work when it does not scan the record itself.
+func BenchmarkRawEncodeTokens(b *testing.B) {
+	rec := []byte(benchRecord[:strings.LastIndex(benchRecord, `, "source"`)] + "}")
+	bl := &Builder{Type: "cloudtrail", Bucket: "wazuh-cloudtrail-logs"}
+	e := bl.NewRawEncoder(rawKey, rawAccount)
+	var toks []pyjson.Token
+	pyjson.NewDecoderBytes([]byte(`{"Records":[`+string(rec)+`]}`)).DecodeStreamingTokens("Records", nil, func(_ []byte, t []pyjson.Token) error {
+		toks = slices.Clone(t)
+		return nil
+	})
+	b.ReportAllocs()
+	b.SetBytes(int64(len(rec)))
+	for b.Loop() {
+		if _, ok := e.EncodeTokens(rec, toks); !ok {
+			b.Fatal("fell back")
+		}
+	}
+}
+
+// BenchmarkCheckEncode is a CloudTrail document of 500 records checked
+// and encoded: by a second scan of each record (scan) or from the tokens
+// the check made (tokens).
+func BenchmarkCheckEncode(b *testing.B) {
+	rec := benchRecord[:strings.LastIndex(benchRecord, `, "source"`)] + "}"
+	doc := []byte(`{"Records":[` + strings.Repeat(rec+",", 499) + rec + `]}`)
+	bl := &Builder{Type: "cloudtrail", Bucket: "wazuh-cloudtrail-logs"}
+	e := bl.NewRawEncoder(rawKey, rawAccount)
+	b.Run("scan", func(b *testing.B) {
+		b.SetBytes(int64(len(doc)))
+		for b.Loop() {
+			if _, err := pyjson.NewDecoder(bytes.NewReader(doc)).DecodeStreamingRaw("Records", func(r []byte) error {
+				if _, ok := e.Encode(r); !ok {
+					b.Fatal("fell back")
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("tokens", func(b *testing.B) {
+		b.SetBytes(int64(len(doc)))
+		for b.Loop() {
+			if _, err := pyjson.NewDecoder(bytes.NewReader(doc)).DecodeStreamingTokens("Records", e.Tokens(), func(r []byte, t []pyjson.Token) error {
+				if _, ok := e.EncodeTokens(r, t); !ok {
+					b.Fatal("fell back")
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func BenchmarkTreeEncode(b *testing.B) {

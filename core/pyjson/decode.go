@@ -132,6 +132,11 @@ type Decoder struct {
 
 	pin    int // buffer index fill keeps, when pinned (see raw)
 	pinned bool
+
+	// toks receives the tokens of the value raw checks, when tokens is
+	// set (see DecodeStreamingTokens).
+	toks   []Token
+	tokens bool
 }
 
 // windowSize is the initial window of a Decoder reading a stream.
@@ -480,10 +485,30 @@ func (d *Decoder) DecodeStreamingRaw(name string, fn func(raw []byte) error) (Va
 	})
 }
 
+// DecodeStreamingTokens is DecodeStreamingRaw that also hands fn the
+// tokens of each element, made while the element is checked, so that a
+// caller who needs its structure does not scan it again. toks is space
+// for them: fn gets toks[:0] grown as needed. Both slices are valid only
+// during the call.
+func (d *Decoder) DecodeStreamingTokens(name string, toks []Token, fn func(raw []byte, toks []Token) error) (Value, error) {
+	d.toks = toks[:0]
+	defer func() { d.tokens, d.toks = false, nil }()
+	return d.decodeStreaming(name, func() error {
+		d.tokens, d.toks = true, d.toks[:0]
+		raw, err := d.raw()
+		d.tokens = false
+		if err != nil {
+			return err
+		}
+		return fn(raw, d.toks)
+	})
+}
+
 // raw validates one value with the limits applied and returns its bytes.
 func (d *Decoder) raw() ([]byte, error) {
 	d.begin()
-	// Pin the value's first byte: fill discards only what precedes it.
+	// Pin the value's first byte: fill discards only what precedes it,
+	// and moves it to index 0, so token offsets relative to it hold.
 	d.pin, d.pinned = d.pos, true
 	_, err := d.value(false)
 	err = d.finish(err)
@@ -622,6 +647,30 @@ func (d *Decoder) value(keep bool) (Value, error) {
 	if d.values++; d.values > d.lim.MaxValues {
 		return nil, &LimitError{Name: "MaxValues", Limit: int64(d.lim.MaxValues), Offset: d.start}
 	}
+	if d.tokens {
+		return nil, d.token(c)
+	}
+	return d.dispatch(c, keep)
+}
+
+// token checks the value at d.pos, which starts with c, as value(false)
+// does, and appends its tokens to d.toks.
+func (d *Decoder) token(c byte) error {
+	i := len(d.toks)
+	d.toks = append(d.toks, Token{Kind: tokenKinds[c], Start: int32(d.pos - d.pin)})
+	if _, err := d.dispatch(c, false); err != nil {
+		return err
+	}
+	t := &d.toks[i]
+	t.End = int32(d.pos - d.pin)
+	if t.Kind == TokenObject || t.Kind == TokenArray {
+		t.Next = int32(len(d.toks))
+	}
+	return nil
+}
+
+// dispatch decodes the value at d.pos, which starts with c.
+func (d *Decoder) dispatch(c byte, keep bool) (Value, error) {
 	switch c {
 	case '"':
 		s, err := d.str(keep, false)
@@ -721,6 +770,9 @@ func (d *Decoder) number(keep bool) (Value, error) {
 	if keep {
 		v = Number(d.buf[d.pos : d.pos+k])
 	}
+	if d.tokens {
+		d.toks[len(d.toks)-1].Kind = d.numberKind(k)
+	}
 	d.pos += k
 	return v, nil
 }
@@ -729,6 +781,7 @@ func (d *Decoder) object(keep bool) (Value, error) {
 	if d.depth++; d.depth > d.lim.MaxDepth {
 		return nil, &LimitError{Name: "MaxDepth", Limit: int64(d.lim.MaxDepth), Offset: d.start}
 	}
+	ti := len(d.toks) - 1 // the object's token, when d.tokens
 	d.pos++
 	var obj *Object
 	if keep {
@@ -745,9 +798,17 @@ func (d *Decoder) object(keep bool) (Value, error) {
 		if !ok || c != '"' {
 			return nil, d.syntax("Expecting property name enclosed in double quotes", d.pos)
 		}
+		ki := len(d.toks)
+		if d.tokens {
+			d.toks = append(d.toks, Token{Kind: TokenPlain, Start: int32(d.pos - d.pin)})
+		}
 		key, err := d.str(keep, true)
 		if err != nil {
 			return nil, err
+		}
+		if d.tokens {
+			d.toks[ki].End = int32(d.pos - d.pin)
+			d.toks[ti].N += 2
 		}
 		d.skipWS()
 		if c, ok = d.peekByte(); !ok || c != ':' {
@@ -785,6 +846,7 @@ func (d *Decoder) array(keep bool) (Value, error) {
 	if d.depth++; d.depth > d.lim.MaxDepth {
 		return nil, &LimitError{Name: "MaxDepth", Limit: int64(d.lim.MaxDepth), Offset: d.start}
 	}
+	ti := len(d.toks) - 1 // the array's token, when d.tokens
 	d.pos++
 	var arr []Value
 	if keep {
@@ -807,6 +869,9 @@ func (d *Decoder) array(keep bool) (Value, error) {
 		}
 		if keep {
 			arr = append(arr, v)
+		}
+		if d.tokens {
+			d.toks[ti].N++
 		}
 		d.skipWS()
 		c, ok = d.peekByte()
@@ -858,9 +923,11 @@ func (d *Decoder) str(keep, key bool) (string, error) {
 }
 
 // plainByte marks the bytes a string's fast scan passes over: not '"',
-// '\\', a control character or the start of a multi-byte sequence.
+// '\\', a control character, DEL or the start of a multi-byte sequence.
+// A string made only of them is a TokenPlain: json.dumps prints it as it
+// reads (it escapes DEL).
 var plainByte = func() (t [256]bool) {
-	for c := 0x20; c < 0x80; c++ {
+	for c := 0x20; c < 0x7f; c++ {
 		t[c] = c != '"' && c != '\\'
 	}
 	return t
@@ -886,6 +953,9 @@ func (d *Decoder) makeString(b []byte, key bool) string {
 // strSlow continues a string at offset k from d.pos where an escape, a
 // control character or a non-ASCII byte was met.
 func (d *Decoder) strSlow(k int, keep, key bool) (string, error) {
+	if d.tokens {
+		d.toks[len(d.toks)-1].Kind = TokenString // printed as decoded
+	}
 	out := append(d.scratch[:0], d.buf[d.pos+1:d.pos+k]...)
 	for {
 		c, ok := d.at(k)

@@ -51,6 +51,87 @@ func streamRaw(t *testing.T, r io.Reader, lim Limits) streamed {
 	return s
 }
 
+// streamTokens is streamRaw with DecodeStreamingTokens: each element is
+// rebuilt from its tokens alone (scalars decoded from their bytes), so a
+// token with wrong bounds, kind, count or next index shows.
+func streamTokens(t *testing.T, r io.Reader, lim Limits) streamed {
+	var s streamed
+	d := NewDecoder(r)
+	d.Limits = lim
+	top, err := d.DecodeStreamingTokens("Records", make([]Token, 0, 1), func(raw []byte, toks []Token) error {
+		v, next := fromTokens(t, raw, toks, 0)
+		if next != int32(len(toks)) || toks[0].Start != 0 || toks[0].End != int32(len(raw)) {
+			t.Fatalf("tokens %v do not cover %q", toks, raw)
+		}
+		s.elems = append(s.elems, string(Marshal(v)))
+		return nil
+	})
+	s.top, s.err = string(Marshal(top)), err
+	return s
+}
+
+// fromTokens builds the value of token i of raw and returns the index
+// after it, checking each token's kind against its bytes.
+func fromTokens(t *testing.T, raw []byte, toks []Token, i int32) (Value, int32) {
+	tk := toks[i]
+	b := raw[tk.Start:tk.End]
+	switch tk.Kind {
+	case TokenObject, TokenArray:
+		if b[0] != "{["[tk.Kind-TokenObject] || b[len(b)-1] != "}]"[tk.Kind-TokenObject] {
+			t.Fatalf("container token %v is %q", tk, b)
+		}
+		var arr []Value
+		obj := NewObject(0)
+		k := i + 1
+		var key Value
+		for n := int32(0); n < tk.N; n++ {
+			var v Value
+			at := k
+			v, k = fromTokens(t, raw, toks, k)
+			switch {
+			case tk.Kind == TokenArray:
+				arr = append(arr, v)
+			case n%2 == 1:
+				obj.Set(key.(string), v)
+			case toks[at].Kind != TokenPlain && toks[at].Kind != TokenString:
+				t.Fatalf("key token %v in %q", toks[at], raw)
+			default:
+				key = v
+			}
+		}
+		if k != tk.Next || tk.N%2 != 0 && tk.Kind == TokenObject {
+			t.Fatalf("token %v: children end at %d in %q", tk, k, raw)
+		}
+		if tk.Kind == TokenArray {
+			if arr == nil {
+				arr = []Value{}
+			}
+			return arr, k
+		}
+		return obj, k
+	}
+	v, err := Unmarshal(b)
+	if err != nil {
+		t.Fatalf("token %v: %q does not decode: %v", tk, b, err)
+	}
+	want := map[TokenKind]bool{TokenNull: v == nil, TokenTrue: v == true, TokenFalse: v == false}
+	switch x := v.(type) {
+	case Number:
+		isInt := !strings.ContainsAny(string(x), ".eEIN") && x != "-0"
+		want[TokenInt], want[TokenNumber] = isInt, !isInt
+	case string:
+		plain := true
+		for _, c := range b[1 : len(b)-1] {
+			plain = plain && c >= 0x20 && c < 0x7f && c != '\\'
+		}
+		want[TokenPlain], want[TokenString] = plain, !plain
+	}
+	if !want[tk.Kind] {
+		t.Fatalf("token %v: kind %d for %q", tk, tk.Kind, b)
+	}
+	return v, i + 1
+}
+
 func sameStreams(t *testing.T, data []byte, lim Limits) {
 	t.Helper()
 	for _, oneByte := range []bool{false, true} {
@@ -62,15 +143,22 @@ func sameStreams(t *testing.T, data []byte, lim Limits) {
 			return r
 		}
 		want := streamTree(open(), lim)
-		got := streamRaw(t, open(), lim)
-		if (got.err == nil) != (want.err == nil) || got.err != nil && (got.err.Error() != want.err.Error() || reflect.TypeOf(got.err) != reflect.TypeOf(want.err)) {
-			t.Fatalf("oneByte=%v: raw err = %v, tree err = %v", oneByte, got.err, want.err)
-		}
-		if got.err != nil {
-			continue
-		}
-		if got.top != want.top || !reflect.DeepEqual(got.elems, want.elems) {
-			t.Fatalf("oneByte=%v: raw = %s %q, tree = %s %q", oneByte, got.top, got.elems, want.top, want.elems)
+		for _, mode := range []string{"raw", "tokens"} {
+			var got streamed
+			if mode == "raw" {
+				got = streamRaw(t, open(), lim)
+			} else {
+				got = streamTokens(t, open(), lim)
+			}
+			if (got.err == nil) != (want.err == nil) || got.err != nil && (got.err.Error() != want.err.Error() || reflect.TypeOf(got.err) != reflect.TypeOf(want.err)) {
+				t.Fatalf("oneByte=%v: %s err = %v, tree err = %v", oneByte, mode, got.err, want.err)
+			}
+			if got.err != nil {
+				continue
+			}
+			if got.top != want.top || !reflect.DeepEqual(got.elems, want.elems) {
+				t.Fatalf("oneByte=%v: %s = %s %q, tree = %s %q", oneByte, mode, got.top, got.elems, want.top, want.elems)
+			}
 		}
 	}
 }
@@ -140,6 +228,20 @@ func BenchmarkDecodeStreamingRaw(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := NewDecoder(bytes.NewReader(doc)).DecodeStreamingRaw("Records", func([]byte) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDecodeStreamingTokens is BenchmarkDecodeStreamingRaw making
+// the tokens too.
+func BenchmarkDecodeStreamingTokens(b *testing.B) {
+	doc := benchDoc()
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	var toks []Token
+	for b.Loop() {
+		if _, err := NewDecoder(bytes.NewReader(doc)).DecodeStreamingTokens("Records", toks, func(_ []byte, t []Token) error { toks = t; return nil }); err != nil {
 			b.Fatal(err)
 		}
 	}
