@@ -34,7 +34,6 @@ import (
 	"github.com/wazuh/aws-s3-go/core/kind"
 	"github.com/wazuh/aws-s3-go/core/layout"
 	"github.com/wazuh/aws-s3-go/core/logging"
-	"github.com/wazuh/aws-s3-go/core/pyre"
 	"github.com/wazuh/aws-s3-go/core/send"
 	"github.com/wazuh/aws-s3-go/core/state"
 )
@@ -99,15 +98,11 @@ func Run(ctx context.Context, t config.Target, env host.Env) error {
 		r.after = d
 	}
 	if t.DiscardField != "" {
-		pattern := t.DiscardRegex
-		if pattern == "" {
-			pattern = "None" // the script compiles str(None)
-		}
-		re, err := pyre.Compile(pattern)
+		d, err := event.CompileDiscard(t.DiscardField, t.DiscardRegex)
 		if err != nil {
 			return err
 		}
-		r.discard = event.NewDiscard(t.DiscardField, pattern, re)
+		r.discard = d
 	}
 	r.builder = &event.Builder{Type: k.Name, Bucket: t.Bucket, Alias: t.AccountAlias, Log: env.Log}
 	if err := r.connect(ctx); err != nil {

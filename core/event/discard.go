@@ -6,6 +6,7 @@ import (
 
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
+	"github.com/wazuh/aws-s3-go/core/pyre"
 )
 
 // Discard is the --discard-field/--discard-regex filter (reference-wodle.md
@@ -29,6 +30,24 @@ func NewDiscard(field, pattern string, re *regexp.Regexp) *Discard {
 	}
 	return &Discard{field: field, pattern: pattern, re: re}
 }
+
+// CompileDiscard returns the filter of a target's discard_field and
+// discard_regex, the regex compiled with Python's semantics. An empty
+// regex is the text "None": the script compiled str(None).
+func CompileDiscard(field, regex string) (*Discard, error) {
+	pattern := regex
+	if pattern == "" {
+		pattern = "None"
+	}
+	re, err := pyre.Compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	return NewDiscard(field, pattern, re), nil
+}
+
+// Regexp returns the filter's compiled regex.
+func (d *Discard) Regexp() *regexp.Regexp { return d.re }
 
 // Skip reports whether ev must be dropped, logging the script's lines: the
 // level-2 "found a match" line for a dropped event, the level-3 "did not

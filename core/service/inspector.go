@@ -22,7 +22,6 @@ import (
 	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/pyjson"
-	"github.com/wazuh/aws-s3-go/core/pyre"
 	"github.com/wazuh/aws-s3-go/core/send"
 )
 
@@ -59,15 +58,11 @@ func runInspector(ctx context.Context, t config.Target, env Env, clients *awscli
 	r := &inspectorRun{t: t, env: env, log: env.Log, db: d, account: account,
 		newAPI: func(region string) *inspector2.Client { return clients.Inspector2(region) }}
 	if t.DiscardField != "" {
-		pattern := t.DiscardRegex
-		if pattern == "" {
-			pattern = "None" // the script compiles str(None)
-		}
-		re, err := pyre.Compile(pattern)
+		d, err := event.CompileDiscard(t.DiscardField, t.DiscardRegex)
 		if err != nil {
 			return err
 		}
-		r.discard = event.NewDiscard(t.DiscardField, pattern, re)
+		r.discard = d
 	}
 	for _, region := range regions {
 		env.Log.Debug(1, fmt.Sprintf("+++ Getting alerts from \"%s\" region.", region))

@@ -35,7 +35,6 @@ import (
 	"github.com/wazuh/aws-s3-go/core/event"
 	"github.com/wazuh/aws-s3-go/core/host"
 	"github.com/wazuh/aws-s3-go/core/logging"
-	"github.com/wazuh/aws-s3-go/core/pyre"
 )
 
 // DefaultWait is the long-poll time of each ReceiveMessage (the
@@ -113,17 +112,13 @@ func Run(ctx context.Context, t config.Target, env Env) error {
 	// Security Lake rows are sent as they are: the reference has no discard
 	// filter for them (wazuh-modulesd rejects discard_regex there).
 	if (t.DiscardField != "" || t.DiscardRegex != "") && t.Type != "security_lake" {
-		pattern := t.DiscardRegex
-		if pattern == "" {
-			pattern = "None" // the script compiles str(None)
-		}
-		re, err := pyre.Compile(pattern)
+		d, err := event.CompileDiscard(t.DiscardField, t.DiscardRegex)
 		if err != nil {
 			return err
 		}
-		r.discard = event.NewDiscard(t.DiscardField, pattern, re)
+		r.discard = d
 		if t.DiscardRegex != "" {
-			r.lineRegex = re
+			r.lineRegex = d.Regexp()
 		}
 	}
 	c, err := awsclient.New(ctx, t)
