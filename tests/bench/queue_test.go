@@ -24,9 +24,19 @@ type queue struct {
 	bytes  atomic.Int64 // event bytes, headers excluded
 	bad    atomic.Int64 // frames without sink.Header
 	done   chan struct{}
+
+	// foreign: frames without sink.Header are not events (the reference
+	// sends its own log lines, 1:aws-s3:..., to the queue) rather than
+	// errors.
+	foreign bool
+	// frame, when set, is given every event frame as it arrives.
+	frame func([]byte)
 }
 
-func listenQueue(home string) (*queue, error) {
+func listenQueue(home string) (*queue, error) { return listen(home, &queue{}) }
+
+// listen binds q to home's queue socket and starts reading it.
+func listen(home string, q *queue) (*queue, error) {
 	path := filepath.Join(home, "queue", "sockets", "queue")
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("bench: queue directory: %w", err)
@@ -38,7 +48,7 @@ func listenQueue(home string) (*queue, error) {
 	// A generous receive buffer, like agentd's; the kernel's
 	// net.unix.max_dgram_qlen still bounds the queue in datagrams.
 	conn.SetReadBuffer(8 << 20)
-	q := &queue{Path: path, conn: conn, done: make(chan struct{})}
+	q.Path, q.conn, q.done = path, conn, make(chan struct{})
 	go q.drain()
 	return q, nil
 }
@@ -53,8 +63,13 @@ func (q *queue) drain() {
 			return
 		}
 		if !bytes.HasPrefix(buf[:n], header) {
-			q.bad.Add(1)
+			if !q.foreign {
+				q.bad.Add(1)
+			}
 			continue
+		}
+		if q.frame != nil {
+			q.frame(buf[:n])
 		}
 		q.bytes.Add(int64(n - len(header)))
 		q.events.Add(1)

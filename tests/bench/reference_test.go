@@ -354,40 +354,18 @@ type recording struct {
 }
 
 func listenRecording(home string) (*recording, error) {
-	path := filepath.Join(home, "queue", "sockets", "queue")
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return nil, err
-	}
-	conn, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
-	if err != nil {
-		return nil, fmt.Errorf("bench: bind %s: %w", path, err)
-	}
-	conn.SetReadBuffer(8 << 20)
-	r := &recording{queue: &queue{Path: path, conn: conn, done: make(chan struct{})}}
-	go r.drain()
-	return r, nil
+	r := &recording{}
+	q, err := listen(home, &queue{foreign: true, frame: r.add})
+	r.queue = q
+	return r, err
 }
 
-func (r *recording) drain() {
-	defer close(r.done)
-	buf := make([]byte, 1<<17)
-	header := []byte(sink.Header)
-	for {
-		n, err := r.conn.Read(buf)
-		if err != nil {
-			return
-		}
-		if !bytes.HasPrefix(buf[:n], header) {
-			// The reference's own log lines (1:aws-s3:...) are not events.
-			continue
-		}
-		sum := sha256.Sum256(buf[:n])
-		r.mu.Lock()
-		r.digests = append(r.digests, [16]byte(sum[:16]))
-		r.sizes = append(r.sizes, n)
-		r.mu.Unlock()
-		r.events.Add(1)
-	}
+func (r *recording) add(frame []byte) {
+	sum := sha256.Sum256(frame)
+	r.mu.Lock()
+	r.digests = append(r.digests, [16]byte(sum[:16]))
+	r.sizes = append(r.sizes, len(frame))
+	r.mu.Unlock()
 }
 
 func (r *recording) sorted() [][16]byte {
