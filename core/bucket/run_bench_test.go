@@ -2,7 +2,6 @@ package bucket_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"os"
@@ -22,24 +21,9 @@ import (
 // from the in-process S3 to a queue socket. Its allocation profile
 // (-memprofile) shows what each object costs beyond its events.
 func BenchmarkSmallObjectsRun(b *testing.B) {
-	s3, err := fixture.StartS3()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s3.Close()
-	ctx := context.Background()
-	if err := s3.CreateBucket(ctx, "small"); err != nil {
-		b.Fatal(err)
-	}
-	day := time.Date(2024, 11, 19, 0, 0, 0, 0, time.UTC)
 	const objects, records = 500, 10
-	for i := range objects {
-		at := day.Add(time.Duration(i) * time.Minute)
-		key := fixture.CloudTrailKey("", "123456789012", "us-east-1", at, fmt.Sprintf("k%03d", i))
-		if err := s3.Put(ctx, "small", key, fixture.Gzip(fixture.CloudTrail("123456789012", "us-east-1", at, records))); err != nil {
-			b.Fatal(err)
-		}
-	}
+	s3, _ := cloudTrailBucket(b, "small", objects, records)
+	defer s3.Close()
 	b.Setenv("AWS_ACCESS_KEY_ID", fixture.AccessKey)
 	b.Setenv("AWS_SECRET_ACCESS_KEY", fixture.SecretKey)
 	b.Setenv("AWS_REGION", "us-east-1")
@@ -76,8 +60,8 @@ func BenchmarkSmallObjectsRun(b *testing.B) {
 		log := logging.NewScript(io.Discard, tgt.Debug)
 		q := sink.NewSocket(qpath, log)
 		b.StartTimer()
-		code := engine.Run(ctx, tgt, engine.Host{Home: home, Version: "v5.1.0", Log: log, Sink: q,
-			Now: func() time.Time { return day.Add(48 * time.Hour) }})
+		code := engine.Run(context.Background(), tgt, engine.Host{Home: home, Version: "v5.1.0", Log: log, Sink: q,
+			Now: func() time.Time { return seedDay.Add(48 * time.Hour) }})
 		if code != 0 {
 			b.Fatalf("exit code %d", code)
 		}

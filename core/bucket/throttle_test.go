@@ -57,30 +57,42 @@ func (s *slowDown) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.next.ServeHTTP(w, r)
 }
 
+// seedDay is the day cloudTrailBucket's objects start.
+var seedDay = time.Date(2024, 11, 19, 0, 0, 0, 0, time.UTC)
+
+// cloudTrailBucket starts an in-process S3 holding bucket, with objects
+// gzip CloudTrail objects of records records each, one a minute from
+// 2024-11-19 in one account and region, and returns it with their keys.
+func cloudTrailBucket(tb testing.TB, bucket string, objects, records int) (*fixture.S3, []string) {
+	tb.Helper()
+	s3, err := fixture.StartS3()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := s3.CreateBucket(ctx, bucket); err != nil {
+		s3.Close()
+		tb.Fatal(err)
+	}
+	keys := make([]string, objects)
+	for i := range keys {
+		at := seedDay.Add(time.Duration(i) * time.Minute)
+		keys[i] = fixture.CloudTrailKey("", "123456789012", "us-east-1", at, fmt.Sprintf("k%03d", i))
+		if err := s3.Put(ctx, bucket, keys[i], fixture.Gzip(fixture.CloudTrail("123456789012", "us-east-1", at, records))); err != nil {
+			s3.Close()
+			tb.Fatal(err)
+		}
+	}
+	return s3, keys
+}
+
 // Throttled GETs make the engine halve its concurrent fetches (a debug
 // line says so), the SDK retries them, and the run still delivers every
 // event, in key order, and exits 0.
 func TestThrottledRunDeliversInOrder(t *testing.T) {
-	s3, err := fixture.StartS3()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s3.Close()
-	ctx := context.Background()
-	if err := s3.CreateBucket(ctx, "throttled"); err != nil {
-		t.Fatal(err)
-	}
-	day := time.Date(2024, 11, 19, 0, 0, 0, 0, time.UTC)
 	const objects, records = 30, 3
-	var keys []string
-	for i := 0; i < objects; i++ {
-		at := day.Add(time.Duration(i) * time.Minute)
-		key := fixture.CloudTrailKey("", "123456789012", "us-east-1", at, fmt.Sprintf("k%03d", i))
-		keys = append(keys, key)
-		if err := s3.Put(ctx, "throttled", key, fixture.Gzip(fixture.CloudTrail("123456789012", "us-east-1", at, records))); err != nil {
-			t.Fatal(err)
-		}
-	}
+	s3, keys := cloudTrailBucket(t, "throttled", objects, records)
+	defer s3.Close()
 	u, _ := url.Parse(s3.URL)
 	sd := &slowDown{next: httputil.NewSingleHostReverseProxy(u), seen: map[string]bool{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -135,8 +147,8 @@ func TestThrottledRunDeliversInOrder(t *testing.T) {
 	log := logging.NewScript(writerFunc(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return out.Write(p) }), tgt.Debug)
 	q := sink.NewSocket(qpath, log)
 	defer q.Close()
-	code := engine.Run(ctx, tgt, engine.Host{Home: home, Version: "v5.1.0", Log: log, Sink: q,
-		Options: engine.Options{Workers: 16}, Now: func() time.Time { return day.Add(48 * time.Hour) }})
+	code := engine.Run(context.Background(), tgt, engine.Host{Home: home, Version: "v5.1.0", Log: log, Sink: q,
+		Options: engine.Options{Workers: 16}, Now: func() time.Time { return seedDay.Add(48 * time.Hour) }})
 	select {
 	case <-got:
 	case <-time.After(10 * time.Second):
