@@ -13,23 +13,33 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/wazuh/aws-s3-go/core/config"
 	"github.com/wazuh/aws-s3-go/core/logging"
 	"github.com/wazuh/aws-s3-go/core/sink"
 )
+
+// slowAndFast starts moto with a queue of visibility vis seconds holding
+// two notifications, one for slow/a.log, which downloads in delay, then
+// one for b.log, and returns the buckets target reading it.
+func slowAndFast(t *testing.T, queue string, vis int, delay time.Duration) (*moto, string, config.Target) {
+	t.Helper()
+	m := startMoto(t)
+	m.bucket(t, "logs")
+	m.put(t, "logs", "slow/a.log", []byte("slow 1\n"))
+	m.put(t, "logs", "b.log", []byte("fast 2\n"))
+	url := m.queue(t, queue, vis)
+	m.send(t, url, notification("logs", "slow/a.log"))
+	m.send(t, url, notification("logs", "b.log"))
+	tg := target(m, "buckets", queue)
+	tg.ServiceEndpoint = slowS3(t, m.url, delay)
+	return m, url, tg
+}
 
 // While a slow object is processed, its message stays invisible to other
 // consumers past the queue's visibility timeout, and it is deleted once
 // its events are sent.
 func TestHeartbeat(t *testing.T) {
-	m := startMoto(t)
-	m.bucket(t, "logs")
-	m.put(t, "logs", "slow/a.log", []byte("slow 1\n"))
-	m.put(t, "logs", "b.log", []byte("fast 2\n"))
-	url := m.queue(t, "hb", 3)
-	m.send(t, url, notification("logs", "slow/a.log"))
-	m.send(t, url, notification("logs", "b.log"))
-	tg := target(m, "buckets", "hb")
-	tg.ServiceEndpoint = slowS3(t, m.url, 6500*time.Millisecond)
+	m, url, tg := slowAndFast(t, "hb", 3, 6500*time.Millisecond)
 
 	var out, logs bytes.Buffer
 	e := env(m, sink.NewWriter(&out))
@@ -69,15 +79,7 @@ func TestHeartbeat(t *testing.T) {
 // the timeout is too short for a heartbeat) is reported with its objects:
 // another agent may have sent the same events.
 func TestVisibilityLapse(t *testing.T) {
-	m := startMoto(t)
-	m.bucket(t, "logs")
-	m.put(t, "logs", "slow/a.log", []byte("slow 1\n"))
-	m.put(t, "logs", "b.log", []byte("fast 2\n"))
-	url := m.queue(t, "lapse", 2)
-	m.send(t, url, notification("logs", "slow/a.log"))
-	m.send(t, url, notification("logs", "b.log"))
-	tg := target(m, "buckets", "lapse")
-	tg.ServiceEndpoint = slowS3(t, m.url, 3*time.Second)
+	m, _, tg := slowAndFast(t, "lapse", 2, 3*time.Second)
 
 	var out, logs bytes.Buffer
 	e := env(m, sink.NewWriter(&out))
